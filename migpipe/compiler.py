@@ -1,0 +1,211 @@
+"""Compile a validated Pipeline into the text of every generated file.
+
+Nothing here touches the disk beyond reading templates: the result is a list
+of ``GeneratedFile`` that ``outputs`` writes and ``verify`` compares.
+Rendering is a pure function of the model, so the same pipeline.toml gives
+byte-identical files on any machine.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from migpipe import __version__
+from migpipe.config.model import Pipeline
+from migpipe.markers import header_lines, model_hash
+from migpipe.pins import ACTIONS, action_ref
+from migpipe.policy import rules_for
+from migpipe.profiles import host_profile, tool_profile
+from migpipe.resources import templates_dir
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    kind: str  # workflow / build_guard / migrate_script / host_config / runbook
+    path: str  # relative to the repository root, POSIX
+    content: str
+    executable: bool
+
+
+@dataclass(frozen=True)
+class _OutputSpec:
+    kind: str
+    template: str
+    comment: str  # "#" or "<!--"
+    executable: bool = False
+
+
+def _output_specs(host_template: str) -> list[_OutputSpec]:
+    return [
+        _OutputSpec("workflow", "github/ci-cd.yml.j2", "#"),
+        _OutputSpec("build_guard", "scripts/check-no-migrate-in-build.sh.j2", "#", executable=True),
+        _OutputSpec("migrate_script", "scripts/migrate-with-guards.sh.j2", "#", executable=True),
+        _OutputSpec("host_config", host_template, "#"),
+        _OutputSpec("runbook", "docs/migrations-runbook.md.j2", "<!--"),
+    ]
+
+
+# --------------------------------------------------------------------------
+# Filters: the only ways a config value enters YAML, shell or Markdown.
+
+# Plain (unquoted) scalars only for text that cannot be misread: no leading
+# indicator, no ": " or " #", no trailing ":" or space. Anything else is
+# double-quoted with escapes.
+_PLAIN_YAML_RE = re.compile(r"[A-Za-z0-9_./$(][A-Za-z0-9 _./@+=,()&:;$\"'<>*%!{}\[\]-]*")
+_YAML11_SPECIAL_RE = re.compile(
+    r"y|n|yes|no|on|off|true|false|null|~|[-+]?[0-9][0-9_.:eE+-]*|\.inf|\.nan", re.IGNORECASE
+)
+
+
+def _yaml_escape_char(char: str) -> str:
+    code = ord(char)
+    if char == '"':
+        return '\\"'
+    if char == "\\":
+        return "\\\\"
+    if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") or code == 0x85:
+        if code <= 0xFF:
+            return f"\\x{code:02x}"
+        if code <= 0xFFFF:
+            return f"\\u{code:04x}"
+        return f"\\U{code:08x}"
+    return char
+
+
+def yaml_str(value: Any) -> str:
+    """A YAML scalar that parses back to exactly ``str(value)`` (YAML 1.1 and 1.2)."""
+    text = str(value)
+    if (
+        _PLAIN_YAML_RE.fullmatch(text)
+        and not _YAML11_SPECIAL_RE.fullmatch(text)
+        and not text.endswith((" ", ":"))
+        and " #" not in text
+        and ": " not in text
+    ):
+        return text
+    return '"' + "".join(_yaml_escape_char(c) for c in text) + '"'
+
+
+def yaml_run(lines: list[str] | str, indent: int) -> str:
+    """A ``run:`` value as a literal block scalar, one command per line."""
+    if isinstance(lines, str):
+        lines = [lines]
+    text = "\n".join(lines)
+    if len(lines) == 1 and "\n" not in text:
+        return yaml_str(text)
+    pad = " " * indent
+    # An explicit indentation indicator keeps a leading space in line one.
+    indicator = str(2) if text[:1] == " " else ""
+    return f"|{indicator}\n" + "\n".join(pad + line if line else "" for line in text.split("\n"))
+
+
+def sh_quote(value: Any) -> str:
+    return shlex.quote(str(value))
+
+
+def md_code(value: Any) -> str:
+    """Inline Markdown code that shows ``value`` verbatim, whatever it holds."""
+    text = str(value)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir())),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        # Bash uses "{#" (${#array[@]}), so template comments are {## ... ##}.
+        comment_start_string="{##",
+        comment_end_string="##}",
+    )
+    env.filters.update(yaml_str=yaml_str, yaml_run=yaml_run, sh_quote=sh_quote, md_code=md_code, tojson_sorted=lambda v: json.dumps(v, sort_keys=True))
+    return env
+
+
+# --------------------------------------------------------------------------
+
+
+def _install_command(pipeline: Pipeline) -> str:
+    if pipeline.ci.install_command:
+        return pipeline.ci.install_command
+    return {
+        "npm": "npm ci",
+        "pnpm": "pnpm install --frozen-lockfile",
+        "yarn": "yarn install --frozen-lockfile",
+    }[pipeline.project.package_manager]
+
+
+def _up_to_root(path: str) -> str:
+    depth = path.count("/")
+    return "/".join([".."] * depth) if depth else "."
+
+
+def build_context(pipeline: Pipeline) -> dict[str, Any]:
+    data = pipeline.model_dump(mode="json", by_alias=True)
+    tool = tool_profile(pipeline)
+    host = host_profile(pipeline)
+    outputs = pipeline.outputs
+    rules = rules_for(pipeline.guards.block, pipeline.guards.warn)
+    return {
+        "p": pipeline,
+        "tool": tool,
+        "host": host,
+        "digest": model_hash(data),
+        "version": __version__,
+        "install_command": _install_command(pipeline),
+        "migpipe_requirement": pipeline.ci.migpipe_requirement or f"migpipe=={__version__}",
+        "actions": {name: action_ref(name) for name in ACTIONS},
+        "policy_rules": rules,
+        "policy_lines": "\n".join(f"{r.squawk_rule} {r.action} {r.kind}" for r in rules),
+        "test_jobs_with_db": set(pipeline.test_database.jobs),
+        "test_database_url": (
+            f"postgresql://{pipeline.test_database.user}:{pipeline.test_database.password}"
+            f"@localhost:{pipeline.test_database.port}/{pipeline.test_database.database}"
+        ),
+        "guard_to_root": _up_to_root(outputs.build_guard),
+        "migrate_to_root": _up_to_root(outputs.migrate_script),
+    }
+
+
+def _with_header(body: str, digest: str, comment: str) -> str:
+    lines = header_lines(digest)
+    if comment == "<!--":
+        header = "".join(f"<!-- {line} -->\n" for line in lines)
+    else:
+        header = "".join(f"# {line}\n" for line in lines)
+    if body.startswith("#!"):
+        shebang, _, rest = body.partition("\n")
+        return f"{shebang}\n{header}{rest}"
+    return header + body
+
+
+def compile_pipeline(pipeline: Pipeline) -> list[GeneratedFile]:
+    env = _environment()
+    context = build_context(pipeline)
+    host = context["host"]
+    paths = pipeline.outputs.model_dump()
+    files = []
+    for spec in _output_specs(host.config_template):
+        body = env.get_template(spec.template).render(context)
+        body = body.rstrip("\n") + "\n"
+        files.append(
+            GeneratedFile(
+                kind=spec.kind,
+                path=paths[spec.kind],
+                content=_with_header(body, context["digest"], spec.comment),
+                executable=spec.executable,
+            )
+        )
+    return files

@@ -1,0 +1,505 @@
+"""The typed model of pipeline.toml.
+
+Every table rejects unknown keys (a misspelled key is an error, never a
+silently ignored setting). Strings that end up inside generated YAML or
+shell are constrained here, once, so templates can trust them:
+
+* identifiers (job ids, secret names, environments) match GitHub's own rules;
+* commands are single-line, printable, and never contain ``${{`` (GitHub
+  would evaluate it as an expression inside ``run:``);
+* paths are relative, POSIX, and never climb out of the repository.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+# --------------------------------------------------------------------------
+# Constrained string types
+
+
+def _printable_line(value: str, what: str) -> str:
+    if value == "":
+        raise ValueError(f"{what} must not be empty")
+    for char in value:
+        if char in "\n\r":
+            raise ValueError(f"{what} must be a single line (found a line break)")
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            raise ValueError(
+                f"{what} must not contain control or invisible characters (found U+{ord(char):04X})"
+            )
+    if value != value.strip():
+        raise ValueError(f"{what} must not start or end with white space")
+    return value
+
+
+def _check_command(value: str) -> str:
+    _printable_line(value, "a command")
+    if "${{" in value:
+        raise ValueError(
+            "a command must not contain '${{' (GitHub Actions would evaluate it as an "
+            "expression inside run:); pass values through env instead"
+        )
+    return value
+
+
+def _check_text(value: str) -> str:
+    return _printable_line(value, "this value")
+
+
+_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,99}")
+_SECRET_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+_ENV_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+_DURATION_RE = re.compile(r"(0|[1-9][0-9]{0,6})(ms|s|min|h)")
+_IMAGE_RE = re.compile(r"[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[0-9a-f]{64})?")
+_BRANCH_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}")
+_VERSION_RE = re.compile(r"[0-9]+(\.[0-9x]+){0,2}|lts/\*|lts/[a-z]+")
+
+
+def _check_ident(value: str) -> str:
+    if not _IDENT_RE.fullmatch(value):
+        raise ValueError(
+            "must start with a letter or '_' and contain only letters, digits, '-' and '_'"
+        )
+    return value
+
+
+def _check_secret(value: str) -> str:
+    if not _SECRET_RE.fullmatch(value) or value.upper().startswith("GITHUB_"):
+        raise ValueError(
+            "must be a GitHub secret name: letters, digits and '_', not starting with a "
+            "digit or GITHUB_"
+        )
+    return value
+
+
+def _check_environment(value: str) -> str:
+    if not _ENV_RE.fullmatch(value):
+        raise ValueError("must contain only letters, digits, '.', '-' and '_'")
+    return value
+
+
+def _check_duration(value: str) -> str:
+    if not _DURATION_RE.fullmatch(value):
+        raise ValueError("must be a PostgreSQL duration such as '5s', '500ms', '15min' or '1h'")
+    return value
+
+
+def _check_image(value: str) -> str:
+    if not _IMAGE_RE.fullmatch(value):
+        raise ValueError("must be a container image reference such as 'postgres:16@sha256:…'")
+    return value
+
+
+def _check_branch(value: str) -> str:
+    if not _BRANCH_RE.fullmatch(value) or ".." in value or value.endswith((".", "/", ".lock")):
+        raise ValueError("must be a git branch name: letters, digits and '._/-'")
+    return value
+
+
+def _check_node_version(value: str) -> str:
+    if not _VERSION_RE.fullmatch(value):
+        raise ValueError("must be a Node.js version such as '20', '22.11' or 'lts/*'")
+    return value
+
+
+def _check_relpath(value: str) -> str:
+    _printable_line(value, "a path")
+    if "\\" in value:
+        raise ValueError("must use '/' as separator")
+    if value.startswith("/") or re.match(r"[A-Za-z]:", value):
+        raise ValueError("must be relative to the repository root, not absolute")
+    parts = value.split("/")
+    if ".." in parts:
+        raise ValueError("must not contain '..' (outputs stay inside the repository)")
+    if any(part == "" for part in parts[:-1]) or parts[-1] == "":
+        raise ValueError("must not contain empty segments or end with '/'")
+    if any(not re.fullmatch(r"[A-Za-z0-9_.@+-]+", part) for part in parts):
+        raise ValueError("path segments may contain only letters, digits and '_.@+-'")
+    return value
+
+
+def _check_workdir(value: str) -> str:
+    return value if value == "." else _check_relpath(value)
+
+
+Command = Annotated[str, AfterValidator(_check_command)]
+Text = Annotated[str, AfterValidator(_check_text)]
+Ident = Annotated[str, AfterValidator(_check_ident)]
+SecretName = Annotated[str, AfterValidator(_check_secret)]
+EnvironmentName = Annotated[str, AfterValidator(_check_environment)]
+Duration = Annotated[str, AfterValidator(_check_duration)]
+ImageRef = Annotated[str, AfterValidator(_check_image)]
+RelPath = Annotated[str, AfterValidator(_check_relpath)]
+WorkDir = Annotated[str, AfterValidator(_check_workdir)]
+NodeVersion = Annotated[str, AfterValidator(_check_node_version)]
+BranchName = Annotated[str, AfterValidator(_check_branch)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------
+# Tables
+
+
+class Project(Section):
+    """The application whose migrations the pipeline guards."""
+
+    name: Text = Field(description="Project name, used in job names and the runbook.")
+    node_version: NodeVersion = Field(
+        default="20", description="Node.js version for actions/setup-node."
+    )
+    package_manager: Literal["npm", "pnpm", "yarn"] = Field(
+        default="npm", description="Package manager; decides install and exec commands."
+    )
+    working_directory: WorkDir = Field(
+        default=".",
+        description="Directory (relative to the repo root) holding package.json; '.' for the root.",
+    )
+
+
+class PrismaTool(Section):
+    """Prisma Migrate. Prisma 6 and 7 differ in flags and where the URL lives."""
+
+    name: Literal["prisma"] = Field(description="Migration tool.")
+    version: Literal[6, 7] = Field(description="Prisma major version (6 or 7).")
+    schema_path: RelPath = Field(
+        default="prisma/schema.prisma",
+        description="Path of schema.prisma, relative to the working directory.",
+    )
+    migrations_dir: RelPath = Field(
+        default="prisma/migrations",
+        description="Directory of migration folders, relative to the working directory.",
+    )
+    config_path: RelPath = Field(
+        default="prisma.config.ts",
+        description="Prisma 7 only: prisma.config.ts, which holds the datasource URL.",
+    )
+    drift_check: bool = Field(
+        default=False,
+        description="Before applying, compare the migrations with the schema using a shadow database.",
+    )
+
+
+class RenderHost(Section):
+    """A Render web service that only builds and starts, never migrates."""
+
+    name: Literal["render"] = Field(description="Hosting platform.")
+    service_name: Text = Field(description="Render service name.")
+    service_type: Literal["web", "worker", "pserv"] = Field(
+        default="web", description="Render service type."
+    )
+    runtime: Literal["node", "docker", "python", "ruby", "go", "elixir", "rust"] = Field(
+        default="node", description="Render runtime."
+    )
+    region: Literal["oregon", "ohio", "virginia", "frankfurt", "singapore"] | None = Field(
+        default=None, description="Render region; omitted means Render's default."
+    )
+    plan: Text | None = Field(default=None, description="Render plan; omitted means Render's default.")
+    build_command: Command = Field(
+        default="npm run build:render", description="Render buildCommand. Must never migrate."
+    )
+    pre_deploy_command: Command | None = Field(
+        default="npm run build:render",
+        description="Render preDeployCommand. Must never migrate; set to an empty value to omit.",
+    )
+    start_command: Command = Field(
+        default="npm run start", description="Render startCommand. Must never migrate."
+    )
+    auto_deploy: Literal[False] = Field(
+        default=False,
+        description="Always false: deploys happen only from the deploy job, after migrate-prod.",
+    )
+    health_check_path: Text | None = Field(default=None, description="Render healthCheckPath.")
+    env_vars: list[SecretName] = Field(
+        default_factory=lambda: ["DATABASE_URL"],
+        description="Environment variable names the service needs; values are set in Render's dashboard (sync: false).",
+    )
+
+
+class TestJob(Section):
+    """A CI test job: the app's own commands, optionally against a test database."""
+
+    name: Text = Field(description="Human-readable job name.")
+    commands: list[Command] = Field(
+        min_length=1, description="The app's own test commands, run in order."
+    )
+    timeout_minutes: int = Field(default=20, ge=1, le=360, description="Job timeout in minutes.")
+
+
+def _default_test_jobs() -> dict[str, TestJob]:
+    return {
+        "backend-tests": TestJob(name="Backend tests", commands=["npm run test:backend"]),
+        "integration-tests": TestJob(
+            name="Integration tests", commands=["npm run test:integration"]
+        ),
+    }
+
+
+class CI(Section):
+    """The GitHub Actions workflow."""
+
+    workflow_name: Text = Field(default="CI/CD", description="The workflow's name.")
+    main_branch: BranchName = Field(
+        default="main", description="Pushes to this branch migrate and deploy."
+    )
+    runner: Text = Field(default="ubuntu-latest", description="runs-on label for every job.")
+    install_command: Command | None = Field(
+        default=None,
+        description="Dependency install command; default from the package manager (npm ci, …).",
+    )
+    build_commands: list[Command] = Field(
+        default_factory=lambda: ["npm run build"],
+        description="The app's build commands run by build-verification after the guard.",
+    )
+    build_timeout_minutes: int = Field(default=15, ge=1, le=360)
+    migrate_timeout_minutes: int = Field(default=30, ge=1, le=360)
+    deploy_timeout_minutes: int = Field(default=15, ge=1, le=360)
+    test_jobs: dict[Ident, TestJob] = Field(
+        default_factory=_default_test_jobs,
+        description="Test jobs by job id; migrate-prod needs all of them.",
+    )
+    pipeline_file: RelPath = Field(
+        default="pipeline.toml",
+        description="Where this file lives in the repo; the workflow runs `migpipe verify` on it.",
+    )
+    migpipe_requirement: Text | None = Field(
+        default=None,
+        description="pip requirement used to install migpipe in CI; default pins this migpipe's version.",
+    )
+
+    @model_validator(mode="after")
+    def _reserved_job_ids(self) -> CI:
+        reserved = {"build-verification", "migrate-prod", "deploy"}
+        clash = sorted(reserved & set(self.test_jobs))
+        if clash:
+            raise ValueError(f"test_jobs.{clash[0]}: this job id is reserved for a generated job")
+        return self
+
+
+class TestDatabase(Section):
+    """The throwaway Postgres the test jobs build with real migrations."""
+
+    image: ImageRef = Field(
+        default="postgres:16-alpine",
+        description="Postgres service image; pin it with @sha256:… for reproducible CI.",
+    )
+    user: Ident = Field(default="postgres", description="Test database user.")
+    password: Ident = Field(
+        default="postgres", description="Test database password (a throwaway container, not a secret)."
+    )
+    database: Ident = Field(default="app_test", description="Test database name.")
+    port: int = Field(default=5432, ge=1, le=65535, description="Host port of the service.")
+    url_env: SecretName = Field(
+        default="DATABASE_URL", description="Environment variable the app and tool read the URL from."
+    )
+    jobs: list[Ident] = Field(
+        default_factory=lambda: ["backend-tests", "integration-tests"],
+        description="Test jobs that get the database, built by real migrations (never db push).",
+    )
+
+
+DestructiveKind = Literal[
+    "drop-table",
+    "drop-column",
+    "drop-schema",
+    "drop-database",
+    "column-type-change",
+    "rename-table",
+    "rename-column",
+    "new-required-column",
+    "set-not-null",
+    "truncate-cascade",
+    "drop-index",
+    "non-concurrent-index",
+    "foreign-key-without-not-valid",
+    "constraint-without-not-valid",
+]
+
+DEFAULT_BLOCK: list[str] = [
+    "drop-table",
+    "drop-column",
+    "drop-schema",
+    "drop-database",
+    "column-type-change",
+    "rename-table",
+    "rename-column",
+    "new-required-column",
+    "set-not-null",
+    "truncate-cascade",
+]
+DEFAULT_WARN: list[str] = [
+    "drop-index",
+    "non-concurrent-index",
+    "foreign-key-without-not-valid",
+    "constraint-without-not-valid",
+]
+
+
+class Guards(Section):
+    """What the guards forbid and how migrations are applied."""
+
+    forbidden_commands: list[Command] = Field(
+        default_factory=list,
+        description="Extra commands the build guard forbids, on top of the migration tool's own.",
+    )
+    block: list[DestructiveKind] = Field(
+        default_factory=lambda: list(DEFAULT_BLOCK),
+        description="Destructive-change kinds that stop migrate-prod (exit 2).",
+    )
+    warn: list[DestructiveKind] = Field(
+        default_factory=lambda: list(DEFAULT_WARN),
+        description="Kinds that are reported but do not block.",
+    )
+    lock_timeout: Duration = Field(
+        default="5s", description="lock_timeout of the session that applies migrations."
+    )
+    statement_timeout: Duration = Field(
+        default="15min", description="statement_timeout of the session that applies migrations."
+    )
+    connect_timeout_seconds: int = Field(
+        default=10, ge=1, le=300, description="How long to wait for the database to answer."
+    )
+    squawk_version: Annotated[str, AfterValidator(_check_text)] = Field(
+        default="2.*", description="squawk-cli version installed by migrate-prod (pip specifier part)."
+    )
+
+    @model_validator(mode="after")
+    def _block_and_warn_disjoint(self) -> Guards:
+        both = sorted(set(self.block) & set(self.warn))
+        if both:
+            raise ValueError(f"warn: {both[0]!r} is listed in both block and warn")
+        return self
+
+
+class Approval(Section):
+    """The GitHub environment whose required reviewers approve migrate-prod."""
+
+    environment: EnvironmentName = Field(
+        default="production", description="Environment with required reviewers gating migrate-prod."
+    )
+    database_url_secret: SecretName = Field(
+        default="PRODUCTION_DATABASE_URL",
+        description="Environment secret holding the production database URL.",
+    )
+
+
+class Backup(Section):
+    """pg_dump before applying; if the backup fails nothing is applied."""
+
+    enabled: bool = Field(default=True, description="Take a pg_dump before applying migrations.")
+    format: Literal["custom", "directory", "tar", "plain"] = Field(
+        default="custom", description="pg_dump --format."
+    )
+    directory: RelPath = Field(
+        default="migpipe-backups", description="Where the dump is written on the runner."
+    )
+    upload_command: Command | None = Field(
+        default=None,
+        description="Optional command that uploads the dump; it receives the file path as $BACKUP_FILE.",
+    )
+    upload_secrets: list[SecretName] = Field(
+        default_factory=list, description="Secrets the upload command needs, passed as env vars."
+    )
+
+    @model_validator(mode="after")
+    def _upload_needs_backup(self) -> Backup:
+        if self.upload_command and not self.enabled:
+            raise ValueError("upload_command: set, but enabled = false (there would be nothing to upload)")
+        if self.upload_secrets and not self.upload_command:
+            raise ValueError("upload_secrets: set, but there is no upload_command")
+        return self
+
+
+class ExtraStep(Section):
+    """A deploy step the team already has (e.g. a Vercel deploy), kept as written."""
+
+    name: Text = Field(description="Step name.")
+    run: Command | None = Field(default=None, description="Shell command of the step.")
+    uses: Text | None = Field(default=None, description="Action reference (pin it to a commit SHA).")
+    with_: dict[Ident, Text] = Field(default_factory=dict, alias="with", description="Action inputs.")
+    env: dict[SecretName, Text] = Field(default_factory=dict, description="Plain environment values.")
+    secrets: list[SecretName] = Field(
+        default_factory=list, description="Secrets exposed to this step as env vars of the same name."
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _run_or_uses(self) -> ExtraStep:
+        if (self.run is None) == (self.uses is None):
+            raise ValueError("a step needs exactly one of 'run' or 'uses'")
+        if self.with_ and self.uses is None:
+            raise ValueError("'with' only applies to a 'uses' step")
+        for value in [*self.with_.values(), *self.env.values(), self.uses or ""]:
+            if "${{" in value:
+                raise ValueError("with: step values must not contain '${{'; list secrets under 'secrets'")
+        return self
+
+
+class Deploy(Section):
+    """The deploy job, which runs only after migrate-prod succeeded."""
+
+    environment: EnvironmentName = Field(
+        default="production-deploy",
+        description="Environment holding the deploy secrets (no reviewers needed: migrate-prod was approved).",
+    )
+    hook_secret: SecretName = Field(
+        default="RENDER_DEPLOY_HOOK_URL", description="Secret holding the host's deploy hook URL."
+    )
+    extra_steps: list[ExtraStep] = Field(
+        default_factory=list, description="The team's own deploy steps, run after the host deploy."
+    )
+
+
+class Outputs(Section):
+    """Where generated files are written, relative to the repository root."""
+
+    workflow: RelPath = Field(default=".github/workflows/ci-cd.yml")
+    build_guard: RelPath = Field(default="scripts/check-no-migrate-in-build.sh")
+    migrate_script: RelPath = Field(default="scripts/migrate-with-guards.sh")
+    host_config: RelPath = Field(default="render.yaml")
+    runbook: RelPath = Field(default="docs/migrations-runbook.md")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Outputs:
+        seen: dict[str, str] = {}
+        for key, path in self.model_dump().items():
+            if path in seen:
+                raise ValueError(f"{key}: {path!r} is also the path of outputs.{seen[path]}")
+            seen[path] = key
+        return self
+
+
+class Pipeline(Section):
+    """pipeline.toml: a team's migration policy, compiled by `migpipe generate`."""
+
+    version: Literal[1] = Field(description="Format version of this file; always 1.")
+    project: Project
+    tool: PrismaTool
+    host: RenderHost
+    ci: CI = Field(default_factory=CI)
+    test_database: TestDatabase = Field(default_factory=TestDatabase)
+    guards: Guards = Field(default_factory=Guards)
+    approval: Approval = Field(default_factory=Approval)
+    backup: Backup = Field(default_factory=Backup)
+    deploy: Deploy = Field(default_factory=Deploy)
+    outputs: Outputs = Field(default_factory=Outputs)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Pipeline:
+        for job in self.test_database.jobs:
+            if job not in self.ci.test_jobs:
+                known = ", ".join(self.ci.test_jobs) or "none"
+                raise ValueError(
+                    f"test_database.jobs: {job!r} is not a job in ci.test_jobs (defined: {known})"
+                )
+        if self.approval.database_url_secret == self.deploy.hook_secret:
+            raise ValueError("deploy.hook_secret: must differ from approval.database_url_secret")
+        return self

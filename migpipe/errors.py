@@ -1,0 +1,41 @@
+"""The one error hierarchy of migpipe.
+
+Everything that should stop a command with a clear message (and no
+traceback) raises a FatalError subclass; ``migpipe.cli`` catches FatalError
+in one place and maps it to its exit code.
+"""
+from __future__ import annotations
+
+# Exit codes shared by every command.
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # verify found drift, check-build found a migration
+EXIT_USAGE = 2  # bad config, bad arguments, unusable paths
+
+
+class FatalError(Exception):
+    """An error that ends the command with a message and an exit code."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(FatalError):
+    """pipeline.toml is unreadable, not TOML, or not a valid policy.
+
+    ``problems`` holds one located line per problem, so that a user sees
+    every mistake at once instead of fixing them one run at a time.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class OutputError(FatalError):
+    """An output path is unsafe or a file cannot be written."""
