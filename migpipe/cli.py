@@ -71,7 +71,8 @@ def schema() -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     try:
-        app(args=argv, prog_name="migpipe", standalone_mode=False)
+        # Without standalone mode, click returns the code of a typer.Exit.
+        code = app(args=argv, prog_name="migpipe", standalone_mode=False)
     except FatalError as exc:
         print(f"migpipe: error: {exc}" if "\n" not in exc.message else exc.message, file=sys.stderr)
         return exc.exit_code
@@ -86,4 +87,4 @@ def main(argv: Optional[List[str]] = None) -> int:
             exc.show()
             return EXIT_USAGE
         raise
-    return 0
+    return code if isinstance(code, int) else 0

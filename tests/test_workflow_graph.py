@@ -1,0 +1,77 @@
+"""The generated workflow parses, and its job graph is the one the policy needs."""
+from __future__ import annotations
+
+import pytest
+from ruamel.yaml import YAML
+
+from migpipe.compiler import compile_pipeline
+from migpipe.config import load_pipeline
+from tests.conftest import golden_configs
+
+CONFIGS = golden_configs()
+
+
+def _workflow(name: str):
+    pipeline = load_pipeline(CONFIGS[name])
+    files = {f.kind: f for f in compile_pipeline(pipeline)}
+    return pipeline, YAML(typ="safe").load(files["workflow"].content)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_job_graph(name: str) -> None:
+    pipeline, workflow = _workflow(name)
+    jobs = workflow["jobs"]
+    test_jobs = list(pipeline.ci.test_jobs)
+    assert list(jobs) == ["build-verification", *test_jobs, "migrate-prod", "deploy"]
+    on_main = f"github.event_name == 'push' && github.ref == 'refs/heads/{pipeline.ci.main_branch}'"
+
+    for job_id in ["build-verification", *test_jobs]:
+        assert "needs" not in jobs[job_id]
+        assert "if" not in jobs[job_id]
+        assert "environment" not in jobs[job_id]
+
+    migrate = jobs["migrate-prod"]
+    assert migrate["needs"] == ["build-verification", *test_jobs]
+    assert migrate["if"] == on_main
+    assert migrate["environment"] == pipeline.approval.environment
+    assert migrate["concurrency"] == {"group": "migrate-prod", "cancel-in-progress": False}
+    assert migrate["timeout-minutes"] == pipeline.ci.migrate_timeout_minutes
+    apply_step = migrate["steps"][-1]
+    assert apply_step["run"].endswith(pipeline.outputs.migrate_script + '"')
+    assert apply_step["env"][pipeline.test_database.url_env] == (
+        "${{ secrets." + pipeline.approval.database_url_secret + " }}"
+    )
+
+    deploy = jobs["deploy"]
+    assert deploy["needs"] == ["migrate-prod"]
+    assert deploy["if"] == on_main
+    assert deploy["concurrency"]["cancel-in-progress"] is False
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_build_verification_runs_guard_after_install_and_verify(name: str) -> None:
+    pipeline, workflow = _workflow(name)
+    steps = workflow["jobs"]["build-verification"]["steps"]
+    names = [s["name"] for s in steps]
+    guard = next(i for i, s in enumerate(steps) if pipeline.outputs.build_guard in s.get("run", ""))
+    assert guard > names.index("Install dependencies")
+    assert any("migpipe verify --config" in s.get("run", "") for s in steps)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_test_jobs_build_database_with_real_migrations(name: str) -> None:
+    pipeline, workflow = _workflow(name)
+    for job_id in pipeline.ci.test_jobs:
+        job = workflow["jobs"][job_id]
+        runs = "\n".join(s.get("run", "") for s in job["steps"])
+        assert "db push" not in runs
+        if job_id in pipeline.test_database.jobs:
+            assert job["services"]["postgres"]["image"] == pipeline.test_database.image
+            assert "--health-cmd" in job["services"]["postgres"]["options"]
+            assert "migrate deploy" in runs and "migrate reset --force" in runs
+            if pipeline.tool.version >= 7:
+                assert "--skip-seed" not in runs and "--schema" not in runs
+            else:
+                assert "--skip-seed" in runs
+        else:
+            assert "services" not in job
