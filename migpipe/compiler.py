@@ -53,9 +53,9 @@ def _output_specs(host_template: str) -> list[_OutputSpec]:
 # Filters: the only ways a config value enters YAML, shell or Markdown.
 
 # Plain (unquoted) scalars only for text that cannot be misread: no leading
-# indicator, no ": " or " #", no trailing ":" or space. Anything else is
+# indicator, digit or dot (numbers, .inf, 0x1F), no ": " or " #", no trailing ":" or space. Anything else is
 # double-quoted with escapes.
-_PLAIN_YAML_RE = re.compile(r"[A-Za-z0-9_./$(][A-Za-z0-9 _./@+=,()&:;$\"'<>*%!{}\[\]-]*")
+_PLAIN_YAML_RE = re.compile(r"[A-Za-z_/$(][A-Za-z0-9 _./@+=,()&:;$\"'<>*%!{}\[\]-]*")
 _YAML11_SPECIAL_RE = re.compile(
     r"y|n|yes|no|on|off|true|false|null|~|[-+]?[0-9][0-9_.:eE+-]*|\.inf|\.nan", re.IGNORECASE
 )

@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migpipe.compiler import GeneratedFile
-from migpipe.errors import OutputError
 from migpipe.markers import read_hash
-from migpipe.outputs import read_existing, resolve_inside
+from migpipe.outputs import NOT_A_FILE, OUTSIDE, OutputProblem, check_root, read_existing
 
 # Drift kinds, as printed.
 MISSING = "missing"
 HAND_EDITED = "hand-edited"
 STALE = "stale"
 UNREADABLE = "unreadable"
+NOT_A_FILE = NOT_A_FILE  # e.g. a directory where the file should be
+OUTSIDE = OUTSIDE  # a symlink leads out of the repository
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,19 @@ def _explain(kind: str, recorded: str | None) -> str:
 
 
 def find_drift(root: Path, files: list[GeneratedFile], digest: str) -> list[Drift]:
+    """Every generated file that differs from what is on disk.
+
+    A file that cannot be compared (a directory, unreadable, a symlink out of
+    the repository) is drift too: the repository does not hold what
+    pipeline.toml says. Only an unusable root is a usage error (OutputError).
+    """
+    check_root(root)
     drifts = []
     for file in files:
         try:
-            target = resolve_inside(root, file.path)
-            current = read_existing(target)
-        except OutputError as exc:
-            drifts.append(Drift(file.path, UNREADABLE, str(exc).removeprefix(f"{root / file.path}: "), ""))
+            current = read_existing(root, file.path).content
+        except OutputProblem as problem:
+            drifts.append(Drift(file.path, problem.kind, problem.detail, ""))
             continue
         if current == file.content:
             continue

@@ -92,6 +92,12 @@ def _check_duration(value: str) -> str:
 def _check_image(value: str) -> str:
     if not _IMAGE_RE.fullmatch(value):
         raise ValueError("must be a container image reference such as 'postgres:16@sha256:…'")
+    if "@sha256:" not in value:
+        # A tag can be moved to another image; a digest cannot.
+        raise ValueError(
+            "must be pinned by digest, e.g. 'postgres:16-alpine@sha256:<64 hex>' "
+            "(`docker buildx imagetools inspect postgres:16-alpine` prints it)"
+        )
     return value
 
 
@@ -277,18 +283,29 @@ class CI(Section):
     @model_validator(mode="after")
     def _reserved_job_ids(self) -> CI:
         reserved = {"build-verification", "migrate-prod", "deploy"}
-        clash = sorted(reserved & set(self.test_jobs))
-        if clash:
-            raise ValueError(f"test_jobs.{clash[0]}: this job id is reserved for a generated job")
+        # One "key.path: text" line per problem; the loader locates each line.
+        problems = [
+            f"test_jobs.{job}: this job id is reserved for a generated job (expected another id)"
+            for job in self.test_jobs
+            if job in reserved
+        ]
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
+
+
+# postgres:16-alpine as pinned by migpipe's release; override in pipeline.toml.
+DEFAULT_POSTGRES_IMAGE = (
+    "postgres:16-alpine@sha256:57c72fd2a128e416c7fcc499958864df5301e940bca0a56f58fddf30ffc07777"
+)
 
 
 class TestDatabase(Section):
     """The throwaway Postgres the test jobs build with real migrations."""
 
     image: ImageRef = Field(
-        default="postgres:16-alpine",
-        description="Postgres service image; pin it with @sha256:… for reproducible CI.",
+        default=DEFAULT_POSTGRES_IMAGE,
+        description="Postgres service image, pinned by digest (a tag can be moved).",
     )
     user: Ident = Field(default="postgres", description="Test database user.")
     password: Ident = Field(
@@ -372,9 +389,14 @@ class Guards(Section):
 
     @model_validator(mode="after")
     def _block_and_warn_disjoint(self) -> Guards:
-        both = sorted(set(self.block) & set(self.warn))
-        if both:
-            raise ValueError(f"warn: {both[0]!r} is listed in both block and warn")
+        blocked = set(self.block)
+        problems = [
+            f"warn[{index}]: {kind!r} is also listed in block (expected each kind in one list)"
+            for index, kind in enumerate(self.warn)
+            if kind in blocked
+        ]
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
 
@@ -410,10 +432,16 @@ class Backup(Section):
 
     @model_validator(mode="after")
     def _upload_needs_backup(self) -> Backup:
+        problems = []
         if self.upload_command and not self.enabled:
-            raise ValueError("upload_command: set, but enabled = false (there would be nothing to upload)")
+            problems.append(
+                "upload_command: set, but enabled = false (there would be nothing to upload; "
+                "expected enabled = true or no upload_command)"
+            )
         if self.upload_secrets and not self.upload_command:
-            raise ValueError("upload_secrets: set, but there is no upload_command")
+            problems.append("upload_secrets: set, but there is no upload_command (expected an upload_command that uses them)")
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
 
@@ -433,13 +461,25 @@ class ExtraStep(Section):
 
     @model_validator(mode="after")
     def _run_or_uses(self) -> ExtraStep:
-        if (self.run is None) == (self.uses is None):
-            raise ValueError("a step needs exactly one of 'run' or 'uses'")
+        problems = []
+        if self.run is None and self.uses is None:
+            problems.append("a step needs exactly one of 'run' or 'uses' (it has neither)")
+        if self.run is not None and self.uses is not None:
+            problems.append("uses: a step needs exactly one of 'run' or 'uses' (it has both)")
         if self.with_ and self.uses is None:
-            raise ValueError("'with' only applies to a 'uses' step")
-        for value in [*self.with_.values(), *self.env.values(), self.uses or ""]:
+            problems.append("with: only applies to a 'uses' step (expected 'uses', or no 'with')")
+        values = [
+            *((f"with.{key}", value) for key, value in self.with_.items()),
+            *((f"env.{key}", value) for key, value in self.env.items()),
+            ("uses", self.uses or ""),
+        ]
+        for where, value in values:
             if "${{" in value:
-                raise ValueError("with: step values must not contain '${{'; list secrets under 'secrets'")
+                problems.append(
+                    f"{where}: must not contain '${{{{' (expected plain text; list secrets under 'secrets')"
+                )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
 
@@ -469,11 +509,29 @@ class Outputs(Section):
 
     @model_validator(mode="after")
     def _distinct(self) -> Outputs:
+        # Blame the key the user wrote rather than the default it collides with:
+        # explicitly set keys go last, so they are the ones reported.
+        paths = self.model_dump()
+        order = sorted(paths, key=lambda key: key in self.model_fields_set)
         seen: dict[str, str] = {}
-        for key, path in self.model_dump().items():
+        problems = []
+        for key in order:
+            path = paths[key]
             if path in seen:
-                raise ValueError(f"{key}: {path!r} is also the path of outputs.{seen[path]}")
-            seen[path] = key
+                problems.append(
+                    f"{key}: {path!r} is also the path of outputs.{seen[path]} (expected a distinct path)"
+                )
+            else:
+                seen[path] = key
+        for key in order:
+            for other_path, other in seen.items():
+                if paths[key].startswith(other_path + "/"):
+                    problems.append(
+                        f"{key}: {paths[key]!r} would need outputs.{other} ({other_path!r}) to be a "
+                        "directory (expected paths that do not nest)"
+                    )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
 
@@ -494,12 +552,25 @@ class Pipeline(Section):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Pipeline:
-        for job in self.test_database.jobs:
+        # Checks across tables run only once every table is valid on its own.
+        problems = []
+        known = ", ".join(self.ci.test_jobs) or "no jobs are defined"
+        for index, job in enumerate(self.test_database.jobs):
             if job not in self.ci.test_jobs:
-                known = ", ".join(self.ci.test_jobs) or "none"
-                raise ValueError(
-                    f"test_database.jobs: {job!r} is not a job in ci.test_jobs (defined: {known})"
+                problems.append(
+                    f"test_database.jobs[{index}]: {job!r} is not a job in ci.test_jobs (expected one of: {known})"
                 )
         if self.approval.database_url_secret == self.deploy.hook_secret:
-            raise ValueError("deploy.hook_secret: must differ from approval.database_url_secret")
+            problems.append(
+                "deploy.hook_secret: must differ from approval.database_url_secret "
+                f"(both are {self.deploy.hook_secret!r})"
+            )
+        for key, path in self.outputs.model_dump().items():
+            if path == self.ci.pipeline_file:
+                problems.append(
+                    f"outputs.{key}: {path!r} is the policy file itself (ci.pipeline_file); "
+                    "generate would overwrite it (expected another path)"
+                )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self

@@ -54,15 +54,94 @@ class ToolProfile:
     # URL parameter naming the schema that holds the history table, if any.
     schema_param: str | None = None
     forbidden: tuple[ForbiddenCommand, ...] = field(default=())
-    # Commands the deploy or apply step needs on PATH.
+    # Commands the apply step needs on PATH (migrate-with-guards.sh checks
+    # them first, so a missing one is "cannot start", not "applying failed").
     required_commands: tuple[str, ...] = ()
+    # The PostgreSQL advisory lock the tool holds while it applies migrations,
+    # if any. migrate-with-guards.sh waits for it before reading the history
+    # table, so a migration another run is applying right now is not taken
+    # for one that failed.
+    apply_lock_key: int | None = None
 
 
 # Apply commands of the common tools. The build guard forbids all of them,
 # whatever tool this project uses: a migration is a migration.
+#
+# Each pattern is searched in one simple command, its words joined by single
+# spaces, once as written and again after each wrapper (npx, dotenv --,
+# bundle exec, ...) is removed; so "^" means "the program". Quoted phrases
+# (messages) are not part of the text. Read-only subcommands (status, check,
+# plan) are deliberately not matched.
 COMMON_FORBIDDEN: tuple[ForbiddenCommand, ...] = (
     ForbiddenCommand("prisma migrate deploy|dev|reset", r"\bprisma\s+migrate\s+(deploy|dev|reset)\b"),
     ForbiddenCommand("prisma db push", r"\bprisma\s+db\s+push\b"),
+    ForbiddenCommand("alembic upgrade|downgrade", r"\balembic\b.*\s(upgrade|downgrade)\b"),
+    # Flask-Migrate is Alembic behind `flask db`.
+    ForbiddenCommand("alembic via flask db upgrade|downgrade", r"\bflask\b.*\sdb\s+(upgrade|downgrade)\b"),
+    ForbiddenCommand(
+        "django manage.py migrate",
+        r"\b(manage\.py|django-admin|django)(\s+-\S+)*\s+migrate\b(?!.*\s--(check|plan)\b)",
+    ),
+    ForbiddenCommand(
+        "rails db:migrate|prepare|setup|reset|schema:load",
+        r"\b(rails|rake)\s+(.*\s)?db:(migrate|prepare|setup|reset|schema:load|structure:load)\b(?!:status)",
+    ),
+    ForbiddenCommand("laravel artisan migrate", r"\bartisan\s+migrate\b(?!:status)"),
+    ForbiddenCommand("knex migrate:latest|up|down|rollback", r"\bknex\b.*\smigrate:(latest|up|down|rollback)\b"),
+    ForbiddenCommand("knex-migrator init|migrate", r"\bknex-migrator\s+(init|migrate)\b"),
+    ForbiddenCommand("drizzle-kit migrate|push", r"\bdrizzle-kit\s+(migrate|push)\b"),
+    ForbiddenCommand(
+        "sequelize db:migrate", r"\bsequelize(-cli)?\s+(.*\s)?db:migrate\b(?!:status)"
+    ),
+    # Also typeorm-ts-node-commonjs / -esm and `ts-node node_modules/typeorm/cli.js`.
+    ForbiddenCommand(
+        "typeorm migration:run|revert, schema:sync",
+        r"\btypeorm[\w./-]*\s+(.*\s)?(migration:run|migration:revert|schema:sync)\b",
+    ),
+    ForbiddenCommand("mikro-orm migration:up|fresh", r"\bmikro-orm\s+migration:(up|down|fresh)\b"),
+    ForbiddenCommand("node-pg-migrate up|down|redo", r"\bnode-pg-migrate\b.*\s(up|down|redo)(\s|$)"),
+    ForbiddenCommand("db-migrate up|down|reset", r"\bdb-migrate\s+(.*\s)?(up|down|reset)(\s|$)"),
+    ForbiddenCommand("dbmate up|migrate|down|rollback", r"\bdbmate\b.*\s(up|migrate|down|rollback)(\s|$)"),
+    # golang-migrate's binary is plain `migrate`: only as the program itself.
+    ForbiddenCommand("golang-migrate up|down|goto", r"^(\S*/)?migrate\s(.*\s)?(up|down|goto)(\s|$)"),
+    ForbiddenCommand("goose up|down|redo|reset", r"\bgoose\b.*\s(up|up-by-one|up-to|down|down-to|redo|reset)(\s|$)"),
+    ForbiddenCommand("flyway migrate|clean", r"\bflyway\b.*\s(migrate|clean)(\s|$)"),
+    ForbiddenCommand("liquibase update", r"\bliquibase\b.*\s(update|update-count|update-to-tag)(\s|$)"),
+    ForbiddenCommand("atlas migrate|schema apply", r"\batlas\s+(migrate|schema)\s+apply\b"),
+    ForbiddenCommand("hasura migrate apply", r"\bhasura\b.*\smigrate\s+apply\b"),
+    ForbiddenCommand("sqlx migrate run", r"\bsqlx\s+migrate\s+run\b"),
+    ForbiddenCommand("diesel migration run", r"\bdiesel\s+migration\s+run\b"),
+    ForbiddenCommand("mix ecto.migrate|setup|reset", r"\bmix\s+(.*\s)?ecto\.(migrate|setup|reset)\b"),
+    # `mix phx.gen.release` writes bin/migrate, which evals Release.migrate.
+    ForbiddenCommand("phoenix release migrate", r"(^(\S*/)?bin/migrate$|\bRelease\.migrate\b)"),
+    ForbiddenCommand("goatcounter migrate", r"\bgoatcounter\s+migrate\b"),
+    # `rw deploy render api` applies Prisma and data migrations unless both are turned off.
+    ForbiddenCommand(
+        "redwood deploy <host> api | data-migrate up",
+        r"\b(rw|redwood)\s+(deploy\s+(render|flightcontrol)\s+api\b"
+        r"(?!(?=.*\s--(no-prisma|prisma[= ]false)\b)(?=.*\s--(no-data-migrate|no-dm|data-migrate[= ]false|dm[= ]false)\b))"
+        r"|(data-migrate|dm)\s+up\b)",
+    ),
+    # migpipe's own apply script: the host must never call it either.
+    ForbiddenCommand("migpipe migrate-with-guards.sh", r"(^|[\s/])migrate-with-guards\.sh\b"),
+)
+
+
+# A package script the guard cannot read (no package.json beside a Dockerfile,
+# a script of another workspace package) leaves only its name. A guard must
+# not pass what it cannot read, so a name that announces a migration counts
+# as that migration; the finding says it was judged by the name.
+JUDGED_BY_NAME = " (judged by the script's name: its definition is not in the repository)"
+UNREADABLE_SCRIPT_NAMES: tuple[ForbiddenCommand, ...] = (
+    ForbiddenCommand("drizzle-kit migrate|push" + JUDGED_BY_NAME, r"^drizzle[:_-](kit[:_-])?(push|migrate)\b"),
+    ForbiddenCommand("prisma migrate|db push" + JUDGED_BY_NAME, r"^prisma[:_-](migrate|deploy|push|reset)\b"),
+    ForbiddenCommand("typeorm migration:run" + JUDGED_BY_NAME, r"^typeorm[:_-]migration[:_-]run\b"),
+    ForbiddenCommand("knex migrate" + JUDGED_BY_NAME, r"^knex[:_-]migrate\b"),
+    ForbiddenCommand("sequelize db:migrate" + JUDGED_BY_NAME, r"^sequelize[:_-](db[:_-])?migrate\b"),
+    ForbiddenCommand(
+        "a migration" + JUDGED_BY_NAME,
+        r"^(db[:_-])?migrat(e|ions?)([:_-](deploy|up|latest|run|prod|production))?$",
+    ),
 )
 
 
@@ -74,7 +153,8 @@ def _exec_prefix(package_manager: str) -> str:
 
 def prisma_profile(pipeline: Pipeline) -> ToolProfile:
     tool = pipeline.tool
-    run = f"{_exec_prefix(pipeline.project.package_manager)} prisma"
+    exec_prefix = _exec_prefix(pipeline.project.package_manager)
+    run = f"{exec_prefix} prisma"
     if tool.version >= 7:
         # Prisma 7 reads the datasource (and shadow database) from prisma.config.ts.
         location = "" if tool.config_path == "prisma.config.ts" else f" --config {shlex.quote(tool.config_path)}"
@@ -128,10 +208,15 @@ def prisma_profile(pipeline: Pipeline) -> ToolProfile:
             "statement_cache_size",
             "sslaccept",
             "sslidentity",
+            "max_connection_lifetime",
+            "max_idle_connection_lifetime",
         ),
         schema_param="schema",
         forbidden=COMMON_FORBIDDEN,
-        required_commands=("psql",),
+        required_commands=(exec_prefix.split()[0],),
+        # Prisma's schema engine takes pg_advisory_lock(72707369) for the
+        # whole of `migrate deploy` (and waits at most 10 s for it).
+        apply_lock_key=72707369,
     )
 
 

@@ -1,0 +1,152 @@
+"""Time `migpipe verify` and the migrate guard's lint, each against its floor.
+
+1. `migpipe verify` on pipeline.example.toml (a fresh process each run, as a
+   pre-commit hook or a CI step starts it) against
+   `python -c "import pydantic, jinja2, ruamel.yaml, typer"`: the price of
+   importing migpipe's dependencies, which no implementation can go under.
+2. The lint step of the generated scripts/migrate-with-guards.sh over every
+   migration.sql of ../shared/corpus/prisma-migrations: the same squawk
+   invocation and the same classification snippet, both taken from the
+   script generated for the example, against squawk alone on the same files.
+
+The two commands of a pair run alternately, so load on the machine hits
+both alike. Plain Python: it installs nothing. Run from the repository root:
+
+    python bench/bench_verify.py [--runs 20] [--lint-runs 10]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus" / "prisma-migrations"
+BARE_IMPORT = "import pydantic, jinja2, ruamel.yaml, typer"
+
+
+def _migpipe_command() -> list[str]:
+    """The console script beside this Python, as users run it; else -m migpipe."""
+    script = Path(sys.executable).parent / "migpipe"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "migpipe"]
+
+
+def _time_once(command: list[str], cwd: Path, ok_codes: tuple[int, ...]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in ok_codes:
+        sys.exit(f"{' '.join(command[:3])} ... exited {result.returncode}: {result.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def compare(label: str, pairs: dict[str, tuple[list[str], tuple[int, ...]]], cwd: Path, runs: int) -> dict[str, float]:
+    """Run each command ``runs`` times, alternating; print median / p90 / min in ms."""
+    times: dict[str, list[float]] = {name: [] for name in pairs}
+    for name, (command, ok) in pairs.items():
+        _time_once(command, cwd, ok)  # warm the page cache; not counted
+    for _ in range(runs):
+        for name, (command, ok) in pairs.items():
+            times[name].append(_time_once(command, cwd, ok))
+    print(f"\n{label} ({runs} runs each, alternating)")
+    medians = {}
+    for name, values in times.items():
+        medians[name] = statistics.median(values)
+        print(
+            f"  {name:<34} median {medians[name] * 1000:7.1f} ms   p90 {_percentile(values, 0.9) * 1000:7.1f} ms"
+            f"   min {min(values) * 1000:7.1f} ms"
+        )
+    first, second = list(medians)
+    print(f"  ratio of medians: {medians[first] / medians[second]:.2f}x")
+    return medians
+
+
+def bench_verify(runs: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="migpipe-bench-") as tmp:
+        repo = Path(tmp)
+        shutil.copy(REPO / "pipeline.example.toml", repo / "pipeline.toml")
+        migpipe = _migpipe_command()
+        subprocess.run([*migpipe, "generate"], cwd=repo, check=True, stdout=subprocess.DEVNULL)
+        compare(
+            "migpipe verify on pipeline.example.toml (cold process)",
+            {
+                "migpipe verify": ([*migpipe, "verify"], (0,)),
+                f"python -c '{BARE_IMPORT}'": ([sys.executable, "-c", BARE_IMPORT], (0,)),
+            },
+            repo,
+            runs,
+        )
+
+
+def _lint_parts(script: str) -> tuple[str, str]:
+    """POLICY_RULES and the classification snippet of a generated migrate-with-guards.sh."""
+    rules = re.search(r"^readonly POLICY_RULES='(.*?)'$", script, re.S | re.M)
+    snippet = re.search(r'^python3 - "\$work_dir/squawk.json" .*?<<\'PYTHON\'.*?\n(.*?)\nPYTHON$', script, re.S | re.M)
+    if not rules or not snippet:
+        sys.exit("could not find POLICY_RULES and the lint snippet in migrate-with-guards.sh (the template changed?)")
+    return rules.group(1), snippet.group(1)
+
+
+def bench_lint(runs: int) -> None:
+    files = sorted(str(path.relative_to(CORPUS)) for path in CORPUS.glob("*/*.sql"))
+    if not files:
+        sys.exit(f"no migration files under {CORPUS}")
+    squawk = shutil.which("squawk", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    if not squawk:
+        sys.exit("squawk is not installed (pip install squawk-cli)")
+    with tempfile.TemporaryDirectory(prefix="migpipe-bench-") as tmp:
+        work = Path(tmp)
+        shutil.copy(REPO / "pipeline.example.toml", work / "pipeline.toml")
+        subprocess.run([*_migpipe_command(), "generate"], cwd=work, check=True, stdout=subprocess.DEVNULL)
+        rules, snippet = _lint_parts((work / "scripts" / "migrate-with-guards.sh").read_text())
+        (work / "classify.py").write_text(snippet)
+        (work / "squawk.toml").write_text("")
+        squawk_args = [squawk, "--config", str(work / "squawk.toml"), "--reporter", "json", *files]
+        # The script's two steps, as it runs them: squawk to a file, then the snippet
+        # (exit 2: the corpus holds destructive changes, which it blocks).
+        guard = (
+            'set -e; status=0; "$@" >"$REPORT" || status=$?; [ "$status" -le 1 ]; '
+            'python3 "$CLASSIFY" "$REPORT" "$RULES" "${@:6}" >/dev/null || [ $? -eq 2 ]'
+        )
+        # python3 is this Python, not a version-manager shim (pyenv's costs ~100 ms a start).
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        os.environ.update(REPORT=str(work / "squawk.json"), CLASSIFY=str(work / "classify.py"), RULES=rules, PATH=path)
+        print(f"\nlint corpus: {len(files)} migration files from {CORPUS}")
+        compare(
+            "migrate guard lint (squawk + classification) vs squawk alone",
+            {
+                "guard: squawk + classification": (["bash", "-c", guard, "guard", *squawk_args], (0,)),
+                "squawk alone": (squawk_args, (0, 1)),
+            },
+            CORPUS,
+            runs,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=20, help="runs of migpipe verify and of the bare import")
+    parser.add_argument("--lint-runs", type=int, default=10, help="runs of each lint command")
+    parser.add_argument("--skip-lint", action="store_true")
+    args = parser.parse_args()
+    print(f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+    bench_verify(args.runs)
+    if not args.skip_lint:
+        bench_lint(args.lint_runs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""An Adoption written as pipeline.toml: commented, in the order of pipeline.example.toml."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from migpipe.adopt.detect import Adoption
+
+_BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
+_COMMENT_COLUMN = 40
+
+# The policy itself: nothing in a repository states it, so it is written
+# with migpipe's defaults and a word on what each means.
+_POLICY_SECTIONS = """\
+[guards]
+# Destructive changes (drop-table, drop-column, ...) stop migrate-prod; see
+# `migpipe schema` for block / warn and every other key.
+lock_timeout = "5s"                     # a migration waiting on a busy table fails fast
+statement_timeout = "15min"
+
+[approval]
+environment = "production"              # give it required reviewers in GitHub's settings
+database_url_secret = "PRODUCTION_DATABASE_URL"
+
+[backup]
+enabled = true                          # pg_dump before applying; nothing is applied if it fails
+"""
+
+
+def toml_string(value: str) -> str:
+    # JSON string escapes are TOML basic-string escapes; DEL must be escaped too.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def toml_key(key: str) -> str:
+    return key if _BARE_KEY_RE.fullmatch(key) else toml_string(key)
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{toml_key(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def _line(key: str, value: Any, comment: str | None) -> str:
+    text = f"{toml_key(key)} = {toml_value(value)}"
+    if comment:
+        text = text.ljust(_COMMENT_COLUMN - 1) + f" # {comment}"
+    return text + "\n"
+
+
+def _table(adoption: Adoption, section: str, skip: tuple[str, ...] = ()) -> str:
+    values = adoption.values.get(section, {})
+    out = f"\n[{section}]\n"
+    for key, value in values.items():
+        if key in skip:
+            continue
+        out += _line(key, value, adoption.sources.get(f"{section}.{key}"))
+    return out
+
+
+def render_pipeline_toml(adoption: Adoption, schema_url: str) -> str:
+    name = adoption.values["project"]["name"]
+    out = f"#:schema {schema_url}\n"
+    out += (
+        f"# pipeline.toml: the database-migration policy of {name}.\n"
+        "# Written by `migpipe init` from what the repository already had; the comment\n"
+        "# after each value says where it came from (\"not detected\": check it).\n"
+        "# migpipe compiles this file into the CI workflow, the guard scripts, render.yaml\n"
+        "# and the runbook. Edit it, then run `migpipe generate`; CI runs `migpipe verify`.\n"
+        "\nversion = 1\n"
+    )
+    out += _table(adoption, "project")
+    out += _table(adoption, "tool")
+    out += _table(adoption, "host")
+    out += "auto_deploy = false".ljust(_COMMENT_COLUMN - 1) + " # always false: only the deploy job deploys\n"
+    out += _table(adoption, "ci", skip=("test_jobs",))
+    if adoption.sources.get("ci.test_jobs"):
+        out += f"\n# Test jobs: {adoption.sources['ci.test_jobs']}. migrate-prod needs every one.\n"
+    for job_id, job in adoption.values.get("ci", {}).get("test_jobs", {}).items():
+        out += f"[ci.test_jobs.{toml_key(job_id)}]\n"
+        for key, value in job.items():
+            out += _line(key, value, None)
+        out += "\n"
+    out += _table(adoption, "test_database").lstrip("\n")
+    out += "\n" + _POLICY_SECTIONS
+    deploy = adoption.values.get("deploy", {})
+    out += _table(adoption, "deploy", skip=("extra_steps",))
+    if deploy.get("extra_steps"):
+        out += "\n# The team's own deploy steps, kept as they were; they run after Render's.\n"
+    for step in deploy.get("extra_steps", []):
+        out += "[[deploy.extra_steps]]\n"
+        for key, value in step.items():
+            out += _line(key, value, None)
+        out += "\n"
+    if "outputs" in adoption.values:
+        out += _table(adoption, "outputs")
+    return out.rstrip("\n") + "\n"

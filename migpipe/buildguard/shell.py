@@ -1,0 +1,192 @@
+"""Split shell text into simple commands: just enough of POSIX sh for a guard.
+
+The guard needs to know which words a command runs, not what it computes, so
+this is a tokenizer rather than an interpreter. It understands quotes,
+backslashes, line continuations, comments, command substitutions (kept as
+opaque text), heredoc bodies (skipped: they are data), and the separators
+``&&``, ``||``, ``;``, ``|``, ``&``, ``(`` and ``)``. Control keywords are
+dropped from the front of a command, so ``then prisma migrate deploy`` is
+``prisma migrate deploy``: a command inside an ``if`` is still on the path.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # the word with quotes removed
+    quoted: bool  # some part of it was quoted
+
+    @property
+    def is_phrase(self) -> bool:
+        """A quoted string with spaces: a message or an argument, not command words."""
+        return self.quoted and any(char.isspace() for char in self.text)
+
+
+@dataclass(frozen=True)
+class SimpleCommand:
+    words: tuple[Word, ...]
+    line: int  # 1-based line of the text where the command starts
+
+
+_SEPARATORS = frozenset(";|()\n")
+_BLANKS = frozenset(" \t\r")
+_LEADING_KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "esac", "time"})
+# A command starting with one of these is a declaration, not something run.
+_SKIPPED_KEYWORDS = frozenset({"for", "case", "select", "function", "in"})
+
+
+def _skip_quoted(text: str, start: int, close: str) -> int:
+    """Index just past the quote that closes the one at ``start``."""
+    i = start + 1
+    while i < len(text):
+        if close == '"' and text[i] == "\\":
+            i += 2
+            continue
+        if close == '"' and text.startswith("$(", i):
+            i = _skip_balanced(text, i + 1, "(", ")")
+            continue
+        if text[i] == close:
+            return i + 1
+        i += 1
+    return len(text)
+
+
+def _skip_balanced(text: str, start: int, open_: str, close: str) -> int:
+    """Index just past the bracket matching the one at ``start`` (quotes respected)."""
+    depth = 0
+    i = start
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char in "'\"`":
+            i = _skip_quoted(text, i, char)
+            continue
+        if char == open_:
+            depth += 1
+        elif char == close:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return len(text)
+
+
+class _Tokenizer:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.commands: list[SimpleCommand] = []
+        self.words: list[Word] = []
+        self.buf: list[str] = []
+        self.quoted = False
+        self.in_word = False
+        self.line = 1
+        self.command_line = 1
+        self.heredocs: list[str] = []  # delimiters whose bodies start at the next newline
+        self.awaiting_delimiter = False
+
+    def start_word(self) -> None:
+        if not self.in_word:
+            self.in_word = True
+            if not self.words:
+                self.command_line = self.line
+
+    def end_word(self) -> None:
+        if not self.in_word:
+            return
+        word = Word("".join(self.buf), self.quoted)
+        self.buf, self.quoted, self.in_word = [], False, False
+        if self.awaiting_delimiter:
+            self.heredocs.append(word.text)
+            self.awaiting_delimiter = False
+        elif word.text.startswith("<<") and not word.text.startswith("<<<"):
+            delimiter = word.text[2:].lstrip("-")
+            if delimiter:
+                self.heredocs.append(delimiter)
+            else:
+                self.awaiting_delimiter = True
+        self.words.append(word)
+
+    def end_command(self) -> None:
+        self.end_word()
+        words = list(self.words)
+        self.words = []
+        while words and words[0].text in _LEADING_KEYWORDS and not words[0].quoted:
+            words.pop(0)
+        if words and not (words[0].text in _SKIPPED_KEYWORDS and not words[0].quoted):
+            self.commands.append(SimpleCommand(tuple(words), self.command_line))
+
+    def take(self, start: int, end: int, quoted: bool, keep: str | None = None) -> int:
+        self.start_word()
+        raw = self.text[start:end]
+        self.buf.append(raw if keep is None else keep)
+        self.quoted = self.quoted or quoted
+        self.line += raw.count("\n")
+        return end
+
+    def skip_heredoc_bodies(self, i: int) -> int:
+        for delimiter in self.heredocs:
+            while i < len(self.text):
+                end = self.text.find("\n", i)
+                end = len(self.text) if end == -1 else end
+                body_line = self.text[i:end]
+                i = end + 1
+                self.line += 1
+                if body_line.strip() == delimiter:
+                    break
+        self.heredocs = []
+        return i
+
+    def run(self) -> list[SimpleCommand]:
+        text, i = self.text, 0
+        while i < len(text):
+            char = text[i]
+            if char == "\\":
+                if text.startswith("\n", i + 1):
+                    self.line += 1
+                    i += 2
+                else:
+                    i = self.take(i + 1, min(i + 2, len(text)), quoted=True)
+            elif char == "'":
+                end = _skip_quoted(text, i, "'")
+                i = self.take(i, end, quoted=True, keep=text[i + 1 : max(end - 1, i + 1)])
+            elif char == '"':
+                end = _skip_quoted(text, i, '"')
+                inner = text[i + 1 : max(end - 1, i + 1)]
+                for escaped in ('\\"', "\\\\", "\\$", "\\`"):
+                    inner = inner.replace(escaped, escaped[1])
+                i = self.take(i, end, quoted=True, keep=inner.replace("\\\n", ""))
+            elif char == "`":
+                i = self.take(i, _skip_quoted(text, i, "`"), quoted=False)
+            elif char == "$" and text.startswith(("$(", "${"), i):
+                open_, close = ("(", ")") if text[i + 1] == "(" else ("{", "}")
+                i = self.take(i, _skip_balanced(text, i + 1, open_, close), quoted=False)
+            elif char == "#" and not self.in_word:
+                end = text.find("\n", i)
+                i = len(text) if end == -1 else end
+            elif char in _BLANKS:
+                self.end_word()
+                i += 1
+            elif char == "&" and (
+                (self.buf and self.buf[-1].endswith((">", "<"))) or text.startswith("&>", i)
+            ):
+                i = self.take(i, i + 1, quoted=False)  # 2>&1, >&2, &>file: a redirection
+            elif char in _SEPARATORS or char == "&":
+                self.end_command()
+                i += 1
+                if char == "\n":
+                    self.line += 1
+                    if self.heredocs:
+                        i = self.skip_heredoc_bodies(i)
+            else:
+                i = self.take(i, i + 1, quoted=False)
+        self.end_command()
+        return self.commands
+
+
+def split_commands(text: str) -> list[SimpleCommand]:
+    """The simple commands of a shell text, in order, comments and heredocs removed."""
+    return _Tokenizer(text).run()

@@ -1,0 +1,68 @@
+"""migpipe init: write a pipeline.toml from what the repository already has.
+
+It reproduces the team's own commands, jobs and deploy steps, so that
+`migpipe generate` changes only what the policy requires, and it removes
+every migration from what the host runs on its own (that is the point).
+It prints one line per thing it detected, removed, could not detect or
+could not carry over, and never overwrites a pipeline.toml unless --force.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from migpipe.errors import EXIT_OK, FatalError
+
+CONFIG_NAME = "pipeline.toml"
+
+
+class InitError(FatalError):
+    """init cannot write a pipeline.toml here."""
+
+
+def _schema_url() -> str:
+    from migpipe.resources import schemas_dir
+
+    schema = json.loads((schemas_dir() / "pipeline.schema.json").read_text(encoding="utf-8"))
+    return schema["$id"]
+
+
+def run(root: str, force: bool = False) -> int:
+    from migpipe.adopt import detect_repo, render_pipeline_toml
+    from migpipe.config.loader import parse_toml
+
+    root_path = Path(root)
+    if not root_path.is_dir():
+        raise InitError(f"--root {root}: no such directory")
+    target = root_path / CONFIG_NAME
+    if target.exists() and not force:
+        raise InitError(f"{target} already exists; edit it, or run `migpipe init --force` to replace it")
+
+    adoption = detect_repo(root_path)
+    text = render_pipeline_toml(adoption, _schema_url())
+    _check(text, str(target), parse_toml)
+
+    for line in adoption.detected:
+        print(f"detected      {line}")
+    for line in adoption.removed:
+        print(f"removed       {line}")
+    for line in adoption.not_detected:
+        print(f"not detected  {line}")
+    for line in adoption.not_carried:
+        print(f"not carried   {line}")
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}: review it, then run `migpipe generate --force` (--force replaces the files migpipe did not write)")
+    return EXIT_OK
+
+
+def _check(text: str, display: str, parse_toml) -> None:
+    """Never write a pipeline.toml that migpipe itself would reject."""
+    from pydantic import ValidationError
+
+    from migpipe.config.model import Pipeline
+
+    try:
+        Pipeline.model_validate(parse_toml(text, display), strict=True)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise InitError(f"the detected values do not make a valid {CONFIG_NAME} ({problems}); nothing was written") from None

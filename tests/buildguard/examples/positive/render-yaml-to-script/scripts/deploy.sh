@@ -1,0 +1,3 @@
+#!/bin/sh
+set -e
+DATABASE_URL="$DIRECT_URL" pnpm exec prisma migrate deploy

@@ -1,0 +1,134 @@
+"""One command at a time: wrappers, shell syntax and the forbidden-command data.
+
+Each command is checked as a host entry point in an empty repository, so
+nothing is followed: what is found is found in the command itself.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migpipe.buildguard import Scanner, Step
+from migpipe.buildguard.shell import split_commands
+from migpipe.profiles.tools import JUDGED_BY_NAME as BY_NAME
+from migpipe.profiles.tools import COMMON_FORBIDDEN
+
+MIGRATES = {
+    "npx --yes prisma migrate deploy": "prisma migrate deploy|dev|reset",
+    "pnpm exec prisma migrate reset --force": "prisma migrate deploy|dev|reset",
+    "pnpm --filter @acme/db exec prisma db push": "prisma db push",
+    "yarn prisma db push": "prisma db push",
+    "npm exec -- prisma migrate deploy": "prisma migrate deploy|dev|reset",
+    "bunx prisma migrate deploy": "prisma migrate deploy|dev|reset",
+    "dotenv -e .env -e .env.local -- prisma migrate deploy": "prisma migrate deploy|dev|reset",
+    "cross-env NODE_ENV=production DATABASE_URL=x prisma migrate deploy": "prisma migrate deploy|dev|reset",
+    "A=1 B=2 npx prisma migrate deploy 2>&1 | tee migrate.log": "prisma migrate deploy|dev|reset",
+    "infisical run -- prisma migrate deploy": "prisma migrate deploy|dev|reset",
+    "wait-for-it db:5432 -- npx prisma migrate deploy": "prisma migrate deploy|dev|reset",
+    "(cd api && npx prisma migrate deploy)": "prisma migrate deploy|dev|reset",
+    "if [ -n \"$DATABASE_URL\" ]; then npx prisma migrate deploy; fi": "prisma migrate deploy|dev|reset",
+    "npx prisma migrate deploy \\\n  --schema prisma/schema.prisma": "prisma migrate deploy|dev|reset",
+    "sh -ec 'prisma migrate deploy'": "prisma migrate deploy|dev|reset",
+    'concurrently -n db,web "npx prisma migrate deploy" "next start"': "prisma migrate deploy|dev|reset",
+    "env -i PATH=/bin alembic -c alembic.ini upgrade head": "alembic upgrade|downgrade",
+    "poetry run alembic upgrade head": "alembic upgrade|downgrade",
+    'bash -c "cd api && alembic upgrade head"': "alembic upgrade|downgrade",
+    "flask --app app db upgrade": "alembic via flask db upgrade|downgrade",
+    "gosu app python manage.py migrate": "django manage.py migrate",
+    "su app -c 'python manage.py migrate --noinput'": "django manage.py migrate",
+    "uv run python manage.py migrate": "django manage.py migrate",
+    "django-admin migrate": "django manage.py migrate",
+    "bundle exec rails db:prepare": "rails db:migrate|prepare|setup|reset|schema:load",
+    "bin/rails db:schema:load": "rails db:migrate|prepare|setup|reset|schema:load",
+    "rake db:migrate": "rails db:migrate|prepare|setup|reset|schema:load",
+    "php artisan migrate --force": "laravel artisan migrate",
+    "timeout 60 npx knex migrate:latest": "knex migrate:latest|up|down|rollback",
+    "exec npx drizzle-kit push": "drizzle-kit migrate|push",
+    "drizzle-kit migrate --config drizzle.config.ts": "drizzle-kit migrate|push",
+    "npx sequelize-cli db:migrate": "sequelize db:migrate",
+    "typeorm-ts-node-commonjs migration:run -d src/data-source.ts": "typeorm migration:run|revert, schema:sync",
+    "ts-node ./node_modules/typeorm/cli.js migration:run": "typeorm migration:run|revert, schema:sync",
+    "node-pg-migrate -m migrations up": "node-pg-migrate up|down|redo",
+    "dbmate --url $DATABASE_URL up": "dbmate up|migrate|down|rollback",
+    "migrate -path db/migrations -database $DATABASE_URL up": "golang-migrate up|down|goto",
+    "goose -dir db postgres $DATABASE_URL up": "goose up|down|redo|reset",
+    "flyway -url=jdbc:postgresql://db/app migrate": "flyway migrate|clean",
+    "mix ecto.migrate": "mix ecto.migrate|setup|reset",
+    'bin/app eval "App.Release.migrate"': "phoenix release migrate",
+    "bash scripts/migrate-with-guards.sh": "migpipe migrate-with-guards.sh",
+    # Scripts the guard cannot read (no package.json here, another workspace
+    # package) are judged by their names.
+    "npm run db:migrate": "a migration" + BY_NAME,
+    "npm run db:migrate -w @acme/db": "a migration" + BY_NAME,
+    "yarn typeorm:migration:run": "typeorm migration:run" + BY_NAME,
+    "npm run drizzle:push": "drizzle-kit migrate|push" + BY_NAME,
+}
+
+CLEAN = [
+    "echo prisma migrate deploy",
+    "printf 'prisma migrate deploy\\n'",
+    "prisma generate",
+    "prisma migrate status",
+    "prisma migrate diff --from-migrations prisma/migrations --to-schema-datamodel x --exit-code",
+    "prisma migrate resolve --applied 20240101_init",
+    "python manage.py makemigrations --check",
+    "python manage.py migrate --check",
+    "python manage.py showmigrations",
+    "rails db:migrate:status",
+    "rails db:create",
+    "knex migrate:make add_users",
+    "drizzle-kit generate",
+    "sequelize db:migrate:status",
+    "typeorm migration:generate src/migrations/x",
+    "node scripts/migrate.js up",
+    "npm run db:seed",
+    "npm run migrate:status",
+    "git commit -m 'run prisma migrate deploy later'",
+    "grep -r 'alembic upgrade' docs",
+    "# npx prisma migrate deploy",
+    "npm ci # then prisma migrate deploy, by hand",
+    "cat <<EOF\nnpx prisma migrate deploy\nEOF\nnext build",
+    "mkdir -p migrate && cd migrate",
+]
+
+
+def _labels(command: str, root: Path) -> list[str]:
+    scanner = Scanner(root, COMMON_FORBIDDEN)
+    scanner.check_command(command, Step("entry", 1), root)
+    return [finding.label for finding in scanner.findings]
+
+
+@pytest.mark.parametrize(("command", "label"), sorted(MIGRATES.items()))
+def test_migration_is_found(tmp_path: Path, command: str, label: str) -> None:
+    assert _labels(command, tmp_path) == [label]
+
+
+@pytest.mark.parametrize("command", CLEAN)
+def test_not_a_migration(tmp_path: Path, command: str) -> None:
+    assert _labels(command, tmp_path) == []
+
+
+def test_lines_of_commands_skip_comments_and_heredocs() -> None:
+    text = (
+        "#!/bin/sh\n"
+        "set -e  # strict\n"
+        "cat <<'EOF' > notes.txt\n"
+        "prisma migrate deploy\n"
+        "EOF\n"
+        "npx prisma \\\n"
+        "  migrate deploy && echo \"done; really\" || exit 1\n"
+    )
+    commands = [(command.line, [word.text for word in command.words]) for command in split_commands(text)]
+    assert commands == [
+        (2, ["set", "-e"]),
+        (3, ["cat", "<<EOF", ">", "notes.txt"]),
+        (6, ["npx", "prisma", "migrate", "deploy"]),
+        (7, ["echo", "done; really"]),
+        (7, ["exit", "1"]),
+    ]
+
+
+def test_command_substitution_keeps_nested_quotes_in_one_word() -> None:
+    (command,) = split_commands('mkdir -p "$(dirname "$target")"')
+    assert [word.text for word in command.words] == ["mkdir", "-p", '$(dirname "$target")']
