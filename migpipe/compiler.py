@@ -95,12 +95,12 @@ def yaml_run(lines: list[str] | str, indent: int) -> str:
     if isinstance(lines, str):
         lines = [lines]
     text = "\n".join(lines)
-    if len(lines) == 1 and "\n" not in text:
+    # One line, or text a literal block would misread (leading white space
+    # decides a block's indentation): a quoted scalar.
+    if "\n" not in text or text[:1].isspace():
         return yaml_str(text)
     pad = " " * indent
-    # An explicit indentation indicator keeps a leading space in line one.
-    indicator = str(2) if text[:1] == " " else ""
-    return f"|{indicator}\n" + "\n".join(pad + line if line else "" for line in text.split("\n"))
+    return "|\n" + "\n".join(pad + line if line else "" for line in text.split("\n"))
 
 
 def sh_quote(value: Any) -> str:
@@ -137,9 +137,11 @@ def _environment():
 # --------------------------------------------------------------------------
 
 
-def _install_command(pipeline: Pipeline) -> str:
+def _install_command(pipeline: Pipeline, runtime: str) -> str:
     if pipeline.ci.install_command:
         return pipeline.ci.install_command
+    if runtime == "python":
+        return "python -m pip install -r requirements.txt"
     return {
         "npm": "npm ci",
         "pnpm": "pnpm install --frozen-lockfile",
@@ -164,7 +166,7 @@ def build_context(pipeline: Pipeline) -> dict[str, Any]:
         "host": host,
         "digest": model_hash(data),
         "version": __version__,
-        "install_command": _install_command(pipeline),
+        "install_command": _install_command(pipeline, tool.runtime),
         "migpipe_requirement": pipeline.ci.migpipe_requirement or f"migpipe=={__version__}",
         "actions": {name: action_ref(name) for name in ACTIONS},
         "policy_rules": rules,

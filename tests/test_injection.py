@@ -114,6 +114,10 @@ def _in_workflow(get: Callable[[dict], Any]) -> Check:
 def _in_render(key: str) -> Check:
     def check(files: dict[str, str], baseline: dict[str, str], value: str) -> None:
         render = _yaml(files["host_config"])
+        if key == "preDeployCommand" and value == "":
+            # TOML has no null: "" is how pipeline.toml leaves the command out.
+            assert key not in render["services"][0]
+            return
         assert _shape(render) == _shape(_yaml(baseline["host_config"]))
         assert render["services"][0][key] == value
 

@@ -39,10 +39,6 @@ def _config_line(text: str, key: str) -> int:
     return 1
 
 
-def _snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
-
-
 def _scan_config(config: str, root: Path) -> Scanner:
     pipeline = load_pipeline(config)
     outputs = pipeline.outputs
@@ -56,11 +52,13 @@ def _scan_config(config: str, root: Path) -> Scanner:
     workdir = root / pipeline.project.working_directory
     text = Path(config).read_text(encoding="utf-8")
     shown = scanner.display(Path(config))
-    for entry in host_profile(pipeline).entry_points:
-        key = _snake_case(entry.field)
+    host = host_profile(pipeline)
+    for entry in host.entry_points:
+        key = entry.config_key
         scanner.check_command(entry.command, Step(shown, _config_line(text, key), f"host.{key}"), workdir)
-    if pipeline.host.runtime == "docker" and (workdir / "Dockerfile").is_file():
-        scanner.check_file(workdir / "Dockerfile")
+    for followed in host.followed_files:
+        if (workdir / followed).is_file():
+            scanner.check_file(workdir / followed)
     if (root / outputs.host_config).is_file():
         scanner.check_file(root / outputs.host_config)
     return scanner

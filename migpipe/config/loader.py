@@ -242,6 +242,37 @@ _EXPECTED_BY_TYPE = {
 }
 
 
+def _union_tags(annotation: Any) -> dict[str, Any]:
+    """For a union selected by a `name` tag ([tool], [host]): tag -> member model."""
+    members = {}
+    for arg in typing.get_args(annotation):
+        for member in typing.get_args(arg) or (arg,):
+            field = getattr(member, "model_fields", {}).get("name")
+            if field is not None and typing.get_origin(field.annotation) is typing.Literal:
+                for tag in typing.get_args(field.annotation):
+                    members[tag] = member
+    return members
+
+
+def _tagged_fields() -> dict[str, set[str]]:
+    """Top-level keys whose table is chosen by its `name` (tool, host) and their tags."""
+    from migpipe.config.model import Pipeline
+
+    return {
+        key: set(_union_tags(field.annotation))
+        for key, field in Pipeline.model_fields.items()
+        if _union_tags(field.annotation)
+    }
+
+
+def _strip_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """pydantic names the union member in loc (tool.prisma.version); the file says tool.version."""
+    tagged = _tagged_fields()
+    if len(loc) >= 2 and loc[0] in tagged and loc[1] in tagged[loc[0]]:
+        return loc[:1] + loc[2:]
+    return loc
+
+
 def _model_at(loc: tuple[Any, ...]) -> Any:
     """The pydantic model that validates the table at ``loc``, or None."""
     from migpipe.config.model import Pipeline
@@ -250,6 +281,10 @@ def _model_at(loc: tuple[Any, ...]) -> Any:
     for part in loc:
         if isinstance(part, int):
             continue  # an element of an array: same item type
+        members = _union_tags(annotation)
+        if part in members:
+            annotation = members[part]  # tool.prisma: the member the tag selects
+            continue
         model = _inner_model(annotation)
         if model is None:
             return None
@@ -338,6 +373,17 @@ def _describe(
                 messages.append((loc, line))
     elif kind == "missing":
         messages.append((loc, "missing required key"))
+    elif kind == "union_tag_not_found":
+        tags = sorted(_tagged_fields().get(str(loc[0]) if loc else "", set()))
+        expected = ", ".join(json.dumps(t) for t in tags)
+        messages.append((loc + ("name",), f"missing required key (expected one of {expected})"))
+    elif kind == "union_tag_invalid":
+        tags = sorted(_tagged_fields().get(str(loc[0]) if loc else "", set()))
+        tag = str(ctx.get("tag", ""))
+        guess = difflib.get_close_matches(tag, tags, n=1, cutoff=0.6)
+        hint = f"; did you mean {json.dumps(guess[0])}?" if guess else ""
+        expected = ", ".join(json.dumps(t) for t in tags)
+        messages.append((loc + ("name",), f"{_toml_value(tag)} is not allowed (expected one of {expected}{hint})"))
     elif kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
         guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
@@ -381,6 +427,7 @@ def _describe(
 
     located = []
     for where, message in messages:
+        where = _strip_tags(where)
         line, col = locator.find(where)
         located.append(((line, col), f"{display}:{line}:{col}: {_dotted(where)}: {message}"))
     return located

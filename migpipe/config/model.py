@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Optional, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 # --------------------------------------------------------------------------
 # Constrained string types
@@ -56,6 +56,7 @@ _SECRET_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 _ENV_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 _DURATION_RE = re.compile(r"(0|[1-9][0-9]{0,6})(ms|s|min|h)")
 _IMAGE_RE = re.compile(r"[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[0-9a-f]{64})?")
+_PYTHON_VERSION_RE = re.compile(r"3\.[0-9]{1,2}")
 _BRANCH_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}")
 _VERSION_RE = re.compile(r"[0-9]+(\.[0-9x]+){0,2}|lts/\*|lts/[a-z]+")
 
@@ -146,6 +147,23 @@ NodeVersion = Annotated[str, AfterValidator(_check_node_version)]
 BranchName = Annotated[str, AfterValidator(_check_branch)]
 
 
+def _check_python_version(value: str) -> str:
+    if not _PYTHON_VERSION_RE.fullmatch(value):
+        raise ValueError("must be a Python version such as '3.12'")
+    return value
+
+
+PythonVersion = Annotated[str, AfterValidator(_check_python_version)]
+
+
+def _empty_means_none(value: object) -> object:
+    # TOML has no null: an empty string is how a user leaves an optional command out.
+    return None if value == "" else value
+
+
+OptionalCommand = Annotated[Optional[Command], BeforeValidator(_empty_means_none)]
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -166,7 +184,11 @@ class Project(Section):
     )
     working_directory: WorkDir = Field(
         default=".",
-        description="Directory (relative to the repo root) holding package.json; '.' for the root.",
+        description="Directory (relative to the repo root) holding the app (package.json, manage.py, …); '.' for the root.",
+    )
+    python_version: PythonVersion = Field(
+        default="3.12",
+        description="Python version for actions/setup-python (Python tools, and squawk in migrate-prod).",
     )
 
 
@@ -193,6 +215,87 @@ class PrismaTool(Section):
     )
 
 
+class AlembicTool(Section):
+    """Alembic (SQLAlchemy); also Flask-Migrate, which is Alembic behind `flask db`."""
+
+    name: Literal["alembic"] = Field(description="Migration tool.")
+    config_path: RelPath = Field(default="alembic.ini", description="alembic.ini, relative to the working directory.")
+    migrations_dir: RelPath = Field(
+        default="alembic/versions", description="Directory of revision files, relative to the working directory."
+    )
+
+
+class DjangoTool(Section):
+    """Django's own migrations (manage.py migrate)."""
+
+    name: Literal["django"] = Field(description="Migration tool.")
+    manage_py: RelPath = Field(default="manage.py", description="manage.py, relative to the working directory.")
+    settings_module: Text | None = Field(
+        default=None, description="DJANGO_SETTINGS_MODULE for CI; omitted means manage.py's own default."
+    )
+    migrations_dir: WorkDir = Field(
+        default=".", description="Where the apps (and their migrations/ folders) live, relative to the working directory."
+    )
+
+
+class DbmateTool(Section):
+    """dbmate: plain SQL files with `-- migrate:up` / `-- migrate:down` sections."""
+
+    name: Literal["dbmate"] = Field(description="Migration tool.")
+    migrations_dir: RelPath = Field(default="db/migrations", description="dbmate's --migrations-dir.")
+    migrations_table: Ident = Field(default="schema_migrations", description="dbmate's --migrations-table.")
+
+
+class NodePgMigrateTool(Section):
+    """node-pg-migrate (SQL or JavaScript migrations)."""
+
+    name: Literal["node-pg-migrate"] = Field(description="Migration tool.")
+    migrations_dir: RelPath = Field(default="migrations", description="node-pg-migrate's --migrations-dir.")
+    migrations_table: Ident = Field(default="pgmigrations", description="node-pg-migrate's --migrations-table.")
+
+
+class DrizzleTool(Section):
+    """drizzle-kit migrations (SQL files with a meta/_journal.json)."""
+
+    name: Literal["drizzle"] = Field(description="Migration tool.")
+    config_path: RelPath = Field(default="drizzle.config.ts", description="drizzle.config.ts.")
+    migrations_dir: RelPath = Field(default="drizzle", description="drizzle-kit's `out` directory.")
+
+
+class KnexTool(Section):
+    """Knex migrations (JavaScript)."""
+
+    name: Literal["knex"] = Field(description="Migration tool.")
+    knexfile: RelPath = Field(default="knexfile.js", description="The knexfile.")
+    migrations_dir: RelPath = Field(default="migrations", description="Knex's migrations directory.")
+    migrations_table: Ident = Field(default="knex_migrations", description="Knex's migrations table.")
+
+
+class GolangMigrateTool(Section):
+    """golang-migrate: `<version>_<name>.up.sql` / `.down.sql` files."""
+
+    name: Literal["golang-migrate"] = Field(description="Migration tool.")
+    migrations_dir: RelPath = Field(default="db/migrations", description="The migrations directory (-path).")
+    cli_version: Annotated[str, AfterValidator(_check_text)] = Field(
+        default="v4.18.3", description="golang-migrate release CI installs (go install …@VERSION)."
+    )
+
+
+Tool = Annotated[
+    Union[
+        PrismaTool,
+        AlembicTool,
+        DjangoTool,
+        DbmateTool,
+        NodePgMigrateTool,
+        DrizzleTool,
+        KnexTool,
+        GolangMigrateTool,
+    ],
+    Field(discriminator="name", description="The migration tool; `name` selects its table."),
+]
+
+
 class RenderHost(Section):
     """A Render web service that only builds and starts, never migrates."""
 
@@ -211,9 +314,9 @@ class RenderHost(Section):
     build_command: Command = Field(
         default="npm run build:render", description="Render buildCommand. Must never migrate."
     )
-    pre_deploy_command: Command | None = Field(
+    pre_deploy_command: OptionalCommand = Field(
         default="npm run build:render",
-        description="Render preDeployCommand. Must never migrate; set to an empty value to omit.",
+        description='Render preDeployCommand. Must never migrate; "" leaves it out.',
     )
     start_command: Command = Field(
         default="npm run start", description="Render startCommand. Must never migrate."
@@ -227,6 +330,35 @@ class RenderHost(Section):
         default_factory=lambda: ["DATABASE_URL"],
         description="Environment variable names the service needs; values are set in Render's dashboard (sync: false).",
     )
+
+
+class FlyHost(Section):
+    """A Fly.io app: fly.toml without a release_command; deployed by `flyctl deploy`."""
+
+    name: Literal["fly"] = Field(description="Hosting platform.")
+    app: Text = Field(description="Fly app name.")
+    primary_region: Annotated[str, AfterValidator(_check_ident)] = Field(default="iad", description="Fly primary_region.")
+    dockerfile: RelPath = Field(default="Dockerfile", description="Dockerfile Fly builds (its RUN/CMD are guarded).")
+    start_command: OptionalCommand = Field(
+        default=None, description="[processes] app command; omitted means the Dockerfile's CMD."
+    )
+    internal_port: int = Field(default=8080, ge=1, le=65535, description="[http_service] internal_port.")
+    api_token_secret: SecretName = Field(default="FLY_API_TOKEN", description="Secret holding a Fly deploy token.")
+
+
+class HerokuHost(Section):
+    """A Heroku app: a Procfile without a release phase; deployed through the Platform API."""
+
+    name: Literal["heroku"] = Field(description="Hosting platform.")
+    app: Annotated[str, AfterValidator(_check_ident)] = Field(description="Heroku app name.")
+    start_command: Command = Field(default="npm run start", description="Procfile `web:` command. Must never migrate.")
+    api_key_secret: SecretName = Field(default="HEROKU_API_KEY", description="Secret holding a Heroku API key.")
+
+
+Host = Annotated[
+    Union[RenderHost, FlyHost, HerokuHost],
+    Field(discriminator="name", description="The hosting platform; `name` selects its table."),
+]
 
 
 class TestJob(Section):
@@ -456,6 +588,10 @@ class ExtraStep(Section):
     secrets: list[SecretName] = Field(
         default_factory=list, description="Secrets exposed to this step as env vars of the same name."
     )
+    with_secrets: dict[Ident, SecretName] = Field(
+        default_factory=dict,
+        description="Action inputs that take a secret (input = SECRET_NAME), for actions that read no env.",
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -468,6 +604,10 @@ class ExtraStep(Section):
             problems.append("uses: a step needs exactly one of 'run' or 'uses' (it has both)")
         if self.with_ and self.uses is None:
             problems.append("with: only applies to a 'uses' step (expected 'uses', or no 'with')")
+        if self.with_secrets and self.uses is None:
+            problems.append("with_secrets: only applies to a 'uses' step (expected 'uses', or no 'with_secrets')")
+        for key in sorted(set(self.with_) & set(self.with_secrets)):
+            problems.append(f"with_secrets.{key}: is also set in 'with' (expected one of the two)")
         values = [
             *((f"with.{key}", value) for key, value in self.with_.items()),
             *((f"env.{key}", value) for key, value in self.env.items()),
@@ -540,8 +680,8 @@ class Pipeline(Section):
 
     version: Literal[1] = Field(description="Format version of this file; always 1.")
     project: Project
-    tool: PrismaTool
-    host: RenderHost
+    tool: Tool
+    host: Host
     ci: CI = Field(default_factory=CI)
     test_database: TestDatabase = Field(default_factory=TestDatabase)
     guards: Guards = Field(default_factory=Guards)
@@ -560,6 +700,11 @@ class Pipeline(Section):
                 problems.append(
                     f"test_database.jobs[{index}]: {job!r} is not a job in ci.test_jobs (expected one of: {known})"
                 )
+        if self.host.name != "render" and "hook_secret" in self.deploy.model_fields_set:
+            problems.append(
+                f"deploy.hook_secret: only Render deploys through a deploy hook; {self.host.name} reads "
+                "its credentials from the secret named in [host] (expected no hook_secret)"
+            )
         if self.approval.database_url_secret == self.deploy.hook_secret:
             problems.append(
                 "deploy.hook_secret: must differ from approval.database_url_secret "

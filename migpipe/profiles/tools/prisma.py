@@ -1,0 +1,95 @@
+"""Prisma Migrate, majors 6 and 7.
+
+Prisma 7 removed ``migrate diff --from-url/--to-url/--shadow-database-url``
+and ``migrate reset --skip-seed``, and reads the datasource URL from
+prisma.config.ts; the commands below differ by major accordingly.
+"""
+from __future__ import annotations
+
+import shlex
+from typing import TYPE_CHECKING
+
+from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, node_exec
+
+if TYPE_CHECKING:
+    from migpipe.config.model import Pipeline
+
+NAME = "prisma"
+
+FORBIDDEN: tuple[ForbiddenCommand, ...] = (
+    ForbiddenCommand("prisma migrate deploy|dev|reset", r"\bprisma\s+migrate\s+(deploy|dev|reset)\b"),
+    ForbiddenCommand("prisma db push", r"\bprisma\s+db\s+push\b"),
+)
+
+
+def build(pipeline: Pipeline) -> ToolProfile:
+    tool = pipeline.tool
+    exec_prefix = node_exec(pipeline.project.package_manager)
+    run = f"{exec_prefix} prisma"
+    if tool.version >= 7:
+        # Prisma 7 reads the datasource (and shadow database) from prisma.config.ts.
+        location = "" if tool.config_path == "prisma.config.ts" else f" --config {shlex.quote(tool.config_path)}"
+        reset = f"{run} migrate reset --force{location}"
+        deploy = f"{run} migrate deploy{location}"
+        drift = (
+            f"{run} migrate diff --from-migrations {shlex.quote(tool.migrations_dir)} "
+            f"--to-schema {shlex.quote(tool.schema_path)} --exit-code{location}"
+        )
+    else:
+        schema = f" --schema {shlex.quote(tool.schema_path)}"
+        reset = f"{run} migrate reset --force --skip-seed{schema}"
+        deploy = f"{run} migrate deploy{schema}"
+        drift = (
+            f"{run} migrate diff --from-migrations {shlex.quote(tool.migrations_dir)} "
+            f'--to-schema-datamodel {shlex.quote(tool.schema_path)} --shadow-database-url "$SHADOW_DATABASE_URL" --exit-code'
+        )
+    url_env = pipeline.test_database.url_env
+    return ToolProfile(
+        name="prisma",
+        label=f"Prisma {tool.version}",
+        runtime="node",
+        history_table="_prisma_migrations",
+        test_database_commands=(reset, deploy),
+        list_applied_sql=(
+            "SELECT migration_name FROM {table} "
+            "WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name"
+        ),
+        list_failed_sql=(
+            "SELECT migration_name FROM {table} "
+            "WHERE finished_at IS NULL AND rolled_back_at IS NULL ORDER BY migration_name"
+        ),
+        # Prisma keeps one folder per migration, holding migration.sql.
+        list_local_body=(
+            'local dir\n'
+            'for dir in "$MIGRATIONS_DIR"/*/; do\n'
+            '  [ -f "${dir}migration.sql" ] && basename "$dir"\n'
+            'done\n'
+            'return 0'
+        ),
+        pending_sql_file_body='printf \'%s\\n\' "$MIGRATIONS_DIR/$1/migration.sql"',
+        apply_body=f'{url_env}="$APPLY_URL" {deploy}',
+        drift_check_body=drift,
+        timeouts_via="url-options",
+        url_only_params=(
+            "schema",
+            "connection_limit",
+            "pool_timeout",
+            "pgbouncer",
+            "socket_timeout",
+            "statement_cache_size",
+            "sslaccept",
+            "sslidentity",
+            "max_connection_lifetime",
+            "max_idle_connection_lifetime",
+        ),
+        schema_param="schema",
+        required_commands=(exec_prefix.split()[0],),
+        # Prisma's schema engine takes pg_advisory_lock(72707369) for the
+        # whole of `migrate deploy` (and waits at most 10 s for it).
+        apply_lock_key=72707369,
+        recovery=(
+            f"Prisma records the failed migration in `_prisma_migrations` and refuses to go on. "
+            f"After fixing the database by hand, mark it: `{run} migrate resolve --rolled-back NAME` "
+            f"(it will run again) or `--applied NAME` (you finished it by hand), then re-run the job."
+        ),
+    )
