@@ -116,6 +116,14 @@ def md_code(value: Any) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def toml_str(value: Any) -> str:
+    """A TOML basic string that parses back to exactly ``str(value)``."""
+    # JSON's escapes are TOML's; ensure_ascii=False keeps astral characters
+    # whole (TOML has no surrogate-pair escapes). Config values hold no
+    # control characters (the model refuses them), so none need escaping.
+    return json.dumps(str(value), ensure_ascii=False)
+
+
 def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -130,7 +138,7 @@ def _environment():
         comment_start_string="{##",
         comment_end_string="##}",
     )
-    env.filters.update(yaml_str=yaml_str, yaml_run=yaml_run, sh_quote=sh_quote, md_code=md_code, tojson_sorted=lambda v: json.dumps(v, sort_keys=True))
+    env.filters.update(yaml_str=yaml_str, yaml_run=yaml_run, sh_quote=sh_quote, md_code=md_code, toml_str=toml_str, tojson_sorted=lambda v: json.dumps(v, sort_keys=True))
     return env
 
 
@@ -154,8 +162,16 @@ def _up_to_root(path: str) -> str:
     return "/".join([".."] * depth) if depth else "."
 
 
-def build_context(pipeline: Pipeline) -> dict[str, Any]:
+def pipeline_digest(pipeline: Pipeline) -> str:
+    """The model hash every generated file's header records (see markers)."""
     data = pipeline.model_dump(mode="json", by_alias=True)
+    # Defaults filled in, the host's own config path included: an omitted
+    # host_config and the same path spelled out compile to the same files.
+    data["outputs"] = pipeline.output_paths()
+    return model_hash(data)
+
+
+def build_context(pipeline: Pipeline) -> dict[str, Any]:
     tool = tool_profile(pipeline)
     host = host_profile(pipeline)
     outputs = pipeline.outputs
@@ -164,7 +180,7 @@ def build_context(pipeline: Pipeline) -> dict[str, Any]:
         "p": pipeline,
         "tool": tool,
         "host": host,
-        "digest": model_hash(data),
+        "digest": pipeline_digest(pipeline),
         "version": __version__,
         "install_command": _install_command(pipeline, tool.runtime),
         "migpipe_requirement": pipeline.ci.migpipe_requirement or f"migpipe=={__version__}",
@@ -175,6 +191,7 @@ def build_context(pipeline: Pipeline) -> dict[str, Any]:
         "test_database_url": (
             f"postgresql://{pipeline.test_database.user}:{pipeline.test_database.password}"
             f"@localhost:{pipeline.test_database.port}/{pipeline.test_database.database}"
+            f"{tool.test_database_url_query and '?' + tool.test_database_url_query}"
         ),
         "guard_to_root": _up_to_root(outputs.build_guard),
         "migrate_to_root": _up_to_root(outputs.migrate_script),
@@ -197,7 +214,7 @@ def compile_pipeline(pipeline: Pipeline) -> list[GeneratedFile]:
     env = _environment()
     context = build_context(pipeline)
     host = context["host"]
-    paths = pipeline.outputs.model_dump()
+    paths = pipeline.output_paths()
     files = []
     for spec in _output_specs(host.config_template):
         body = env.get_template(spec.template).render(context)

@@ -128,6 +128,8 @@ def test_hook_file_patterns_match_the_default_outputs() -> None:
     for hook in hooks:
         assert hook["language"] == "python" and hook["pass_filenames"] is False
         pattern = re.compile(hook["files"])
-        for path in ["pipeline.toml", *Outputs().model_dump().values()]:
+        # host_config defaults to the host's own file (render.yaml, fly.toml, Procfile).
+        defaults = [path for path in Outputs().model_dump().values() if path is not None]
+        for path in ["pipeline.toml", *defaults, "render.yaml", "fly.toml", "Procfile"]:
             assert pattern.search(path), (hook["id"], path)
         assert not pattern.search("src/app.ts")

@@ -6,6 +6,7 @@ from ruamel.yaml import YAML
 
 from migpipe.compiler import compile_pipeline
 from migpipe.config import load_pipeline
+from migpipe.profiles import tool_profile
 from tests.conftest import golden_configs
 
 CONFIGS = golden_configs()
@@ -68,10 +69,14 @@ def test_test_jobs_build_database_with_real_migrations(name: str) -> None:
         if job_id in pipeline.test_database.jobs:
             assert job["services"]["postgres"]["image"] == pipeline.test_database.image
             assert "--health-cmd" in job["services"]["postgres"]["options"]
-            assert "migrate deploy" in runs and "migrate reset --force" in runs
-            if pipeline.tool.version >= 7:
-                assert "--skip-seed" not in runs and "--schema" not in runs
-            else:
-                assert "--skip-seed" in runs
+            # The tool's own commands, in order, in one step of their own.
+            [build_db] = [s for s in job["steps"] if s.get("name") == "Build the test database with real migrations"]
+            assert build_db["run"].rstrip("\n").split("\n") == list(tool_profile(pipeline).test_database_commands)
+            if pipeline.tool.name == "prisma":
+                assert "migrate deploy" in runs and "migrate reset --force" in runs
+                if pipeline.tool.version >= 7:
+                    assert "--skip-seed" not in runs and "--schema" not in runs
+                else:
+                    assert "--skip-seed" in runs
         else:
             assert "services" not in job

@@ -3,8 +3,9 @@
 With FILE arguments, each file is something the host runs (a package.json,
 Procfile, fly.toml, render.yaml, railway.json, app.json, Dockerfile or shell
 script). Without, the entry points come from pipeline.toml: the host's
-commands, its Dockerfile for a docker runtime, and the host config file
-(render.yaml) when it exists.
+commands, the files the host also runs from (a Dockerfile it builds, the
+package.json its buildpack runs), and the host config file (render.yaml,
+fly.toml, Procfile) when it exists.
 """
 from __future__ import annotations
 
@@ -59,8 +60,9 @@ def _scan_config(config: str, root: Path) -> Scanner:
     for followed in host.followed_files:
         if (workdir / followed).is_file():
             scanner.check_file(workdir / followed)
-    if (root / outputs.host_config).is_file():
-        scanner.check_file(root / outputs.host_config)
+    host_config = root / pipeline.output_paths()["host_config"]
+    if host_config.is_file():
+        scanner.check_file(host_config)
     return scanner
 
 

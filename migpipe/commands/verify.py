@@ -85,14 +85,13 @@ def _colour_diff(diff: str) -> str:
 def run(config: str, root: str, output_format: str = "text") -> int:
     if output_format not in FORMATS:
         raise FormatError(f"--format {output_format}: expected one of {', '.join(FORMATS)}")
-    from migpipe.compiler import compile_pipeline
+    from migpipe.compiler import compile_pipeline, pipeline_digest
     from migpipe.config import load_pipeline
-    from migpipe.markers import model_hash
     from migpipe.verify import find_drift
 
     pipeline = load_pipeline(config)
     files = compile_pipeline(pipeline)
-    digest = model_hash(pipeline.model_dump(mode="json", by_alias=True))
+    digest = pipeline_digest(pipeline)
     drifts = find_drift(Path(root), files, digest)
     out = sys.stdout
     if output_format == "json":

@@ -271,13 +271,28 @@ class KnexTool(Section):
     migrations_table: Ident = Field(default="knex_migrations", description="Knex's migrations table.")
 
 
+def _check_go_module_version(value: str) -> str:
+    if not re.fullmatch(r"v[0-9]+\.[0-9]+\.[0-9]+", value):
+        raise ValueError("must be a golang-migrate release such as 'v4.18.3'")
+    return value
+
+
+def _check_go_version(value: str) -> str:
+    if not re.fullmatch(r"1\.[0-9]{1,3}(\.[0-9]{1,3})?", value):
+        raise ValueError("must be a Go version such as '1.24' or '1.24.4'")
+    return value
+
+
 class GolangMigrateTool(Section):
     """golang-migrate: `<version>_<name>.up.sql` / `.down.sql` files."""
 
     name: Literal["golang-migrate"] = Field(description="Migration tool.")
     migrations_dir: RelPath = Field(default="db/migrations", description="The migrations directory (-path).")
-    cli_version: Annotated[str, AfterValidator(_check_text)] = Field(
+    cli_version: Annotated[str, AfterValidator(_check_go_module_version)] = Field(
         default="v4.18.3", description="golang-migrate release CI installs (go install …@VERSION)."
+    )
+    go_version: Annotated[str, AfterValidator(_check_go_version)] = Field(
+        default="1.24", description="Go version actions/setup-go installs to build the golang-migrate CLI."
     )
 
 
@@ -332,27 +347,77 @@ class RenderHost(Section):
     )
 
 
+_FLY_APP_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+_FLY_REGION_RE = re.compile(r"[a-z]{3}")
+_FLYCTL_VERSION_RE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
+_HEROKU_APP_RE = re.compile(r"[a-z][a-z0-9-]{1,28}[a-z0-9]")
+
+
+def _check_fly_app(value: str) -> str:
+    if not _FLY_APP_RE.fullmatch(value):
+        raise ValueError("must be a Fly app name: lowercase letters, digits and '-' (at most 63)")
+    return value
+
+
+def _check_fly_region(value: str) -> str:
+    if not _FLY_REGION_RE.fullmatch(value):
+        raise ValueError("must be a Fly region code such as 'iad', 'ams' or 'syd'")
+    return value
+
+
+def _check_flyctl_version(value: str) -> str:
+    if not _FLYCTL_VERSION_RE.fullmatch(value):
+        raise ValueError("must be a flyctl release such as '0.3.120' (or leave it out for the latest)")
+    return value
+
+
+FlyctlVersion = Annotated[str, AfterValidator(_check_flyctl_version)]
+
+
+def _check_heroku_app(value: str) -> str:
+    if not _HEROKU_APP_RE.fullmatch(value):
+        raise ValueError(
+            "must be a Heroku app name: 3 to 30 lowercase letters, digits and '-', "
+            "starting with a letter and not ending with '-'"
+        )
+    return value
+
+
 class FlyHost(Section):
     """A Fly.io app: fly.toml without a release_command; deployed by `flyctl deploy`."""
 
     name: Literal["fly"] = Field(description="Hosting platform.")
-    app: Text = Field(description="Fly app name.")
-    primary_region: Annotated[str, AfterValidator(_check_ident)] = Field(default="iad", description="Fly primary_region.")
-    dockerfile: RelPath = Field(default="Dockerfile", description="Dockerfile Fly builds (its RUN/CMD are guarded).")
+    app: Annotated[str, AfterValidator(_check_fly_app)] = Field(description="Fly app name.")
+    primary_region: Annotated[str, AfterValidator(_check_fly_region)] = Field(
+        default="iad", description="Fly primary_region (a three-letter region code)."
+    )
+    dockerfile: RelPath = Field(
+        default="Dockerfile",
+        description="Dockerfile Fly builds, relative to the working directory (its RUN/CMD/ENTRYPOINT are guarded).",
+    )
     start_command: OptionalCommand = Field(
-        default=None, description="[processes] app command; omitted means the Dockerfile's CMD."
+        default=None,
+        description="[processes] app command; omitted means the Dockerfile's CMD. Must never migrate.",
     )
     internal_port: int = Field(default=8080, ge=1, le=65535, description="[http_service] internal_port.")
-    api_token_secret: SecretName = Field(default="FLY_API_TOKEN", description="Secret holding a Fly deploy token.")
+    api_token_secret: SecretName = Field(
+        default="FLY_API_TOKEN", description="Environment secret holding a Fly deploy token (fly tokens create deploy)."
+    )
+    flyctl_version: Optional[FlyctlVersion] = Field(
+        default=None, description="flyctl release the deploy job installs; omitted means the latest."
+    )
 
 
 class HerokuHost(Section):
     """A Heroku app: a Procfile without a release phase; deployed through the Platform API."""
 
     name: Literal["heroku"] = Field(description="Hosting platform.")
-    app: Annotated[str, AfterValidator(_check_ident)] = Field(description="Heroku app name.")
+    app: Annotated[str, AfterValidator(_check_heroku_app)] = Field(description="Heroku app name.")
     start_command: Command = Field(default="npm run start", description="Procfile `web:` command. Must never migrate.")
-    api_key_secret: SecretName = Field(default="HEROKU_API_KEY", description="Secret holding a Heroku API key.")
+    api_key_secret: SecretName = Field(
+        default="HEROKU_API_KEY",
+        description="Environment secret holding a Heroku API key (heroku authorizations:create).",
+    )
 
 
 Host = Annotated[
@@ -586,12 +651,13 @@ class ExtraStep(Section):
     with_: dict[Ident, Text] = Field(default_factory=dict, alias="with", description="Action inputs.")
     env: dict[SecretName, Text] = Field(default_factory=dict, description="Plain environment values.")
     secrets: list[SecretName] = Field(
-        default_factory=list, description="Secrets exposed to this step as env vars of the same name."
+        default_factory=list,
+        description=(
+            "Secrets exposed to this step as env vars of the same name: the only way a secret "
+            "reaches a step (an action that takes a token as an input: call its CLI in a run step)."
+        ),
     )
-    with_secrets: dict[Ident, SecretName] = Field(
-        default_factory=dict,
-        description="Action inputs that take a secret (input = SECRET_NAME), for actions that read no env.",
-    )
+
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -604,10 +670,7 @@ class ExtraStep(Section):
             problems.append("uses: a step needs exactly one of 'run' or 'uses' (it has both)")
         if self.with_ and self.uses is None:
             problems.append("with: only applies to a 'uses' step (expected 'uses', or no 'with')")
-        if self.with_secrets and self.uses is None:
-            problems.append("with_secrets: only applies to a 'uses' step (expected 'uses', or no 'with_secrets')")
-        for key in sorted(set(self.with_) & set(self.with_secrets)):
-            problems.append(f"with_secrets.{key}: is also set in 'with' (expected one of the two)")
+
         values = [
             *((f"with.{key}", value) for key, value in self.with_.items()),
             *((f"env.{key}", value) for key, value in self.env.items()),
@@ -644,35 +707,49 @@ class Outputs(Section):
     workflow: RelPath = Field(default=".github/workflows/ci-cd.yml")
     build_guard: RelPath = Field(default="scripts/check-no-migrate-in-build.sh")
     migrate_script: RelPath = Field(default="scripts/migrate-with-guards.sh")
-    host_config: RelPath = Field(default="render.yaml")
+    host_config: Optional[RelPath] = Field(
+        default=None,
+        description=(
+            "The host's config file; omitted means the host's own: render.yaml at the root, "
+            "fly.toml or Procfile in the working directory (Heroku reads only that Procfile)."
+        ),
+    )
     runbook: RelPath = Field(default="docs/migrations-runbook.md")
 
     @model_validator(mode="after")
     def _distinct(self) -> Outputs:
-        # Blame the key the user wrote rather than the default it collides with:
-        # explicitly set keys go last, so they are the ones reported.
-        paths = self.model_dump()
-        order = sorted(paths, key=lambda key: key in self.model_fields_set)
-        seen: dict[str, str] = {}
-        problems = []
-        for key in order:
-            path = paths[key]
-            if path in seen:
-                problems.append(
-                    f"{key}: {path!r} is also the path of outputs.{seen[path]} (expected a distinct path)"
-                )
-            else:
-                seen[path] = key
-        for key in order:
-            for other_path, other in seen.items():
-                if paths[key].startswith(other_path + "/"):
-                    problems.append(
-                        f"{key}: {paths[key]!r} would need outputs.{other} ({other_path!r}) to be a "
-                        "directory (expected paths that do not nest)"
-                    )
+        # An omitted host_config is checked by Pipeline, which knows the host.
+        paths = {key: path for key, path in self.model_dump().items() if path is not None}
+        problems = [f"{key}: {text}" for key, text in path_clashes(paths, self.model_fields_set)]
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+
+def path_clashes(paths: dict[str, str], explicit: set[str]) -> list[tuple[str, str]]:
+    """(outputs key, problem) for every path that repeats another or nests in one."""
+    # Blame the key the user wrote rather than the default it collides with:
+    # explicitly set keys go last, so they are the ones reported.
+    order = sorted(paths, key=lambda key: key in explicit)
+    seen: dict[str, str] = {}
+    problems = []
+    for key in order:
+        path = paths[key]
+        if path in seen:
+            problems.append((key, f"{path!r} is also the path of outputs.{seen[path]} (expected a distinct path)"))
+        else:
+            seen[path] = key
+    for key in order:
+        for other_path, other in seen.items():
+            if paths[key].startswith(other_path + "/"):
+                problems.append(
+                    (
+                        key,
+                        f"{paths[key]!r} would need outputs.{other} ({other_path!r}) to be a "
+                        "directory (expected paths that do not nest)",
+                    )
+                )
+    return problems
 
 
 class Pipeline(Section):
@@ -705,12 +782,20 @@ class Pipeline(Section):
                 f"deploy.hook_secret: only Render deploys through a deploy hook; {self.host.name} reads "
                 "its credentials from the secret named in [host] (expected no hook_secret)"
             )
-        if self.approval.database_url_secret == self.deploy.hook_secret:
+        secret_key, secret = self._deploy_secret()
+        if self.approval.database_url_secret == secret:
             problems.append(
-                "deploy.hook_secret: must differ from approval.database_url_secret "
-                f"(both are {self.deploy.hook_secret!r})"
+                f"{secret_key}: must differ from approval.database_url_secret (both are {secret!r})"
             )
-        for key, path in self.outputs.model_dump().items():
+        paths = self.output_paths()
+        if self.outputs.host_config is None:
+            # The host's own file was not there for Outputs to compare.
+            problems.extend(
+                f"outputs.{key}: {text}" for key, text in path_clashes(paths, self.outputs.model_fields_set)
+            )
+        else:
+            problems.extend(self._host_config_problems(paths["host_config"]))
+        for key, path in paths.items():
             if path == self.ci.pipeline_file:
                 problems.append(
                     f"outputs.{key}: {path!r} is the policy file itself (ci.pipeline_file); "
@@ -719,3 +804,32 @@ class Pipeline(Section):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def output_paths(self) -> dict[str, str]:
+        """Every output's path, an omitted host_config being the host's own file."""
+        # Imported here: the host profiles import this module.
+        from migpipe.profiles.hosts import default_host_config
+
+        paths = self.outputs.model_dump()
+        if paths["host_config"] is None:
+            paths["host_config"] = default_host_config(self)
+        return paths
+
+    def _deploy_secret(self) -> tuple[str, str]:
+        """Where the deploy credential's secret name is set, and that name."""
+        if isinstance(self.host, FlyHost):
+            return "host.api_token_secret", self.host.api_token_secret
+        if isinstance(self.host, HerokuHost):
+            return "host.api_key_secret", self.host.api_key_secret
+        return "deploy.hook_secret", self.deploy.hook_secret
+
+    def _host_config_problems(self, path: str) -> list[str]:
+        from migpipe.profiles.hosts import default_host_config, host_config_is_fixed
+
+        expected = default_host_config(self)
+        if host_config_is_fixed(self) and path != expected:
+            return [
+                f"outputs.host_config: {self.host.name} reads its config only from {expected!r}, "
+                f"the root of the source it deploys (expected {expected!r} or no host_config)"
+            ]
+        return []

@@ -1,5 +1,10 @@
 """What every host profile is made of.
 
+A host module has ``NAME``, ``build(pipeline) -> HostProfile``,
+``default_config_path(pipeline)`` (where the host reads its config when
+outputs.host_config is omitted) and ``CONFIG_PATH_IS_FIXED`` (True when the
+host reads it from nowhere else, so outputs.host_config may not move it).
+
 A host profile says which config file the host reads (and its template),
 which of that file's commands the host runs on its own (the build guard
 follows each), and how the deploy job triggers a deploy. The config it
@@ -8,6 +13,7 @@ nothing deploys except the deploy job.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -51,3 +57,11 @@ class HostProfile:
     deploy_needs_checkout: bool = False
     # The runbook's words for where automatic deploys are turned off.
     auto_deploy_note: str = ""
+    # The runbook's words for how the deploy job deploys (the flowchart's box).
+    deploy_method: str = ""
+    # Secrets the deploy job reads from its environment, with what to paste
+    # into each; the runbook tells how to create them.
+    deploy_secrets: tuple[tuple[str, str], ...] = field(default=())
+    # Values the host's config template needs beyond pipeline.toml's own
+    # (e.g. a path made relative to where the config file is written).
+    config_values: Mapping[str, str] = field(default_factory=dict)

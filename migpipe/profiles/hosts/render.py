@@ -10,6 +10,12 @@ if TYPE_CHECKING:
 
 
 NAME = "render"
+# Render can read a Blueprint from another path (set in its dashboard).
+CONFIG_PATH_IS_FIXED = False
+
+
+def default_config_path(pipeline: Pipeline) -> str:
+    return "render.yaml"
 
 
 def build(pipeline: Pipeline) -> HostProfile:
@@ -26,6 +32,8 @@ def build(pipeline: Pipeline) -> HostProfile:
         label="Render",
         auto_deploy_note="render.yaml sets autoDeployTrigger to \"off\"; check the service's settings match.",
         config_template="hosts/render.yaml.j2",
+        deploy_method="Render deploy hook",
+        deploy_secrets=((secret, "paste Render's deploy hook URL"),),
         entry_points=tuple(entry_points),
         # A docker runtime builds and starts from the Dockerfile.
         followed_files=("Dockerfile",) if host.runtime == "docker" else (),

@@ -26,14 +26,21 @@ class ForbiddenCommand:
 
 @dataclass(frozen=True)
 class SetupStep:
-    """A step the CI jobs run before the tool can (e.g. installing its binary)."""
+    """A step the CI jobs run before the tool can (e.g. installing its binary).
+
+    Either ``run`` (a shell command) or ``uses`` (a key of migpipe.pins.ACTIONS,
+    rendered pinned to its commit) with its ``with_`` inputs.
+    """
 
     name: str
-    run: str
+    run: str | None = None
+    uses: str | None = None
+    with_: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class ToolProfile:
+    # A shell identifier (it prefixes the script's function names).
     name: str
     label: str
     # What the CI jobs set up to run the tool: "node" or "python".
@@ -49,13 +56,23 @@ class ToolProfile:
     # line), psql_run (psql on the target database, history schema in the
     # psql variable :schema), $APPLY_URL (the URL with the timeouts added).
     #
-    # list_pending_body: print the pending migrations' names, in apply order.
+    # list_pending_body: print the pending migrations' names, in apply order;
+    #   return non-zero (after saying why on stderr) when they cannot be
+    #   known, and the script stops with exit 3.
     #   None: every name list_local_body prints that $applied does not hold.
     # list_local_body: print every local migration's name (used when
     #   list_pending_body is None).
     # pending_sql_file_body: given a pending name ($1), print the path of a
-    #   file holding exactly the SQL it will run (write one under $work_dir
-    #   when the migration is code). Paths print as the user knows them.
+    #   file holding exactly the SQL it will run. Paths print as the user
+    #   knows them. When only part of the file runs (an up section, not the
+    #   down one), copy it to $work_dir/masked/<its path> with every other
+    #   line blanked, and print that path: findings then name the user's file
+    #   and line, the line numbers being the same. When the migration is code, write the SQL it will run to
+    #   $work_dir/sql/<the migration as the user knows it> (a file path such
+    #   as alembic/versions/1a2b_add_x.py, or a name) and print that path:
+    #   findings then read "<that>, line N of its SQL" and quote the line.
+    #   Return non-zero (after saying why on stderr) when the SQL cannot be
+    #   produced; the script stops with exit 3.
     # apply_body: apply every pending migration.
     list_applied_sql: str | None
     list_failed_sql: str | None
@@ -63,6 +80,9 @@ class ToolProfile:
     apply_body: str
     list_local_body: str | None = None
     list_pending_body: str | None = None
+    # Complete bash functions the bodies above may call, rendered as written
+    # (not indented, so they may hold heredocs, e.g. a python3 helper).
+    shell_helpers: str | None = None
     # Optional check that the migrations match the schema (exit non-zero on
     # drift), run before linting when pipeline.toml asks for it.
     drift_check_body: str | None = None
@@ -77,6 +97,9 @@ class ToolProfile:
     url_only_params: tuple[str, ...] = ()
     # URL parameter naming the schema that holds the history table, if any.
     schema_param: str | None = None
+    # The schema that holds the history table when the tool keeps it in a
+    # fixed one of its own, whatever the URL says (then schema_param is unused).
+    history_schema: str | None = None
     # Every tool's apply commands (a migration is a migration, whatever tool
     # this project uses); filled in by migpipe.profiles.tools.
     forbidden: tuple[ForbiddenCommand, ...] = field(default=())
@@ -88,6 +111,13 @@ class ToolProfile:
     apply_lock_key: int | None = None
     # Steps CI runs after installing dependencies, before the tool is used.
     setup_steps: tuple[SetupStep, ...] = ()
+    # Query string the test jobs' database URL needs for this tool (e.g.
+    # "sslmode=disable": Go's lib/pq wants SSL unless told not to, and the
+    # service container has none).
+    test_database_url_query: str = ""
+    # What the script's header must add to "lints exactly that SQL" when the
+    # tool cannot show all of it (one sentence or two; wrapped as comments).
+    lint_caveat: str = ""
     # What the runbook tells a person to do after a migration failed half-way.
     recovery: str = ""
 

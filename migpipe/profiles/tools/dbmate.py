@@ -1,7 +1,26 @@
-"""dbmate."""
+"""dbmate: plain SQL files, ``<version>_<name>.sql``, each with a
+``-- migrate:up`` and a ``-- migrate:down`` section.
+
+dbmate records a migration by its version (the file name's leading digits)
+in ``schema_migrations``, only once the migration committed; it keeps no
+record of a failed one. Only the up section runs, so only the up section is
+linted: the script lints a copy of each file with every other line blanked,
+so that findings name the file's own lines.
+
+dbmate is a Go program using lib/pq, which sends URL parameters it does not
+know (lock_timeout, statement_timeout) to the server as session settings,
+and which wants SSL unless the URL says ``sslmode=disable``. The npm package
+``dbmate`` ships the binary, so the project's package manager installs it.
+"""
 from __future__ import annotations
 
-from migpipe.profiles.tools.base import ForbiddenCommand
+import shlex
+from typing import TYPE_CHECKING
+
+from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, node_exec
+
+if TYPE_CHECKING:
+    from migpipe.config.model import Pipeline
 
 NAME = "dbmate"
 
@@ -9,3 +28,81 @@ NAME = "dbmate"
 FORBIDDEN: tuple[ForbiddenCommand, ...] = (
     ForbiddenCommand("dbmate up|migrate|down|rollback", r"\bdbmate\b.*\s(up|migrate|down|rollback)(\s|$)"),
 )
+
+# dbmate's own defaults: left off the command line when pipeline.toml keeps them.
+DEFAULT_MIGRATIONS_DIR = "db/migrations"
+DEFAULT_MIGRATIONS_TABLE = "schema_migrations"
+DEFAULT_URL_ENV = "DATABASE_URL"
+
+# Files dbmate applies, oldest first: <version>_<name>.sql whose version
+# (the leading digits) schema_migrations does not hold.
+_LIST_PENDING = """\
+# dbmate applies every <version>_<name>.sql whose version (its leading
+# digits) the history table does not hold, in file name order.
+local file name version
+for file in "$MIGRATIONS_DIR"/*.sql; do
+  [ -f "$file" ] || continue
+  name=${file##*/}
+  version=${name%%[!0-9]*}
+  [ -n "$version" ] || continue
+  grep -qxF -- "$version" <<<"$applied" || printf '%s\\n' "$name"
+done
+return 0"""
+
+# Only `-- migrate:up` up to `-- migrate:down` runs: lint a copy of the file
+# with every other line blanked, so line numbers stay the file's.
+_PENDING_SQL_FILE = """\
+# dbmate runs only the `-- migrate:up` section: lint a copy with every other
+# line blanked, so line numbers stay the file's.
+local masked="$work_dir/masked/$MIGRATIONS_DIR/$1"
+mkdir -p "${masked%/*}"
+awk '/^--[ \\t]*migrate:up/ { up = 1 } /^--[ \\t]*migrate:down/ { up = 0 } { print (up ? $0 : "") }' \\
+  "$MIGRATIONS_DIR/$1" >"$masked"
+printf '%s\\n' "$masked\""""
+
+
+def build(pipeline: Pipeline) -> ToolProfile:
+    tool = pipeline.tool
+    exec_prefix = node_exec(pipeline.project.package_manager)
+    url_env = pipeline.test_database.url_env
+    options = []
+    if url_env != DEFAULT_URL_ENV:
+        options.append(f"--env {url_env}")
+    if tool.migrations_dir != DEFAULT_MIGRATIONS_DIR:
+        options.append(f"--migrations-dir {shlex.quote(tool.migrations_dir)}")
+    if tool.migrations_table != DEFAULT_MIGRATIONS_TABLE:
+        options.append(f"--migrations-table {tool.migrations_table}")
+    # --no-dump-schema: CI must not rewrite db/schema.sql behind anyone's back.
+    run = " ".join([f"{exec_prefix} dbmate", *options, "--no-dump-schema"])
+    return ToolProfile(
+        name="dbmate",
+        label="dbmate",
+        runtime="node",
+        history_table=tool.migrations_table,
+        # `up` also creates the database if it does not exist yet.
+        test_database_commands=(f"{run} up",),
+        test_database_url_query="sslmode=disable",
+        list_applied_sql="SELECT version AS migration_name FROM {table} ORDER BY version",
+        # A failed migration's transaction is rolled back, its record included.
+        list_failed_sql=None,
+        list_pending_body=_LIST_PENDING,
+        pending_sql_file_body=_PENDING_SQL_FILE,
+        # `migrate`, not `up`: the production database exists; never create one.
+        apply_body=f'{url_env}="$APPLY_URL" {run} migrate',
+        timeouts_via="url-params",
+        # lib/pq sends these to the server as settings; psql would refuse them.
+        url_only_params=("lock_timeout", "search_path", "statement_timeout"),
+        # dbmate keeps schema_migrations in the first schema of search_path.
+        schema_param="search_path",
+        required_commands=(exec_prefix.split()[0],),
+        recovery=(
+            "dbmate runs each migration in a transaction of its own and records its version in "
+            f"`{tool.migrations_table}` in that same transaction, so a migration that failed changed "
+            "nothing and is not recorded; the ones before it stay applied. Fix the migration and "
+            "re-run the job. A migration marked `-- migrate:up transaction:false` (e.g. for "
+            "`CREATE INDEX CONCURRENTLY`) runs without one: if it stopped half-way, finish or undo "
+            "its statements by hand; once it is finished, record it with "
+            f"`INSERT INTO {tool.migrations_table} (version) VALUES ('VERSION');` rather than running it again. "
+            f"`{exec_prefix} dbmate status` lists what is applied and what is pending."
+        ),
+    )

@@ -1,7 +1,19 @@
-"""Django migrations (manage.py migrate)."""
+"""Django migrations (manage.py migrate).
+
+Django migrations are Python, so the SQL the guards lint is what Django
+itself prints for each pending migration (``manage.py sqlmigrate APP NAME``).
+Which migrations are pending, and in what order, comes from Django too
+(``manage.py showmigrations --plan``), which reads django_migrations.
+"""
 from __future__ import annotations
 
-from migpipe.profiles.tools.base import ForbiddenCommand
+import shlex
+from typing import TYPE_CHECKING
+
+from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile
+
+if TYPE_CHECKING:
+    from migpipe.config.model import Pipeline
 
 NAME = "django"
 
@@ -12,3 +24,58 @@ FORBIDDEN: tuple[ForbiddenCommand, ...] = (
         r"\b(manage\.py|django-admin|django)(\s+-\S+)*\s+migrate\b(?!.*\s--(check|plan)\b)",
     ),
 )
+
+
+def build(pipeline: Pipeline) -> ToolProfile:
+    tool = pipeline.tool
+    url_env = pipeline.test_database.url_env
+    settings = f" --settings={shlex.quote(tool.settings_module)}" if tool.settings_module else ""
+    manage_py = shlex.quote(tool.manage_py)
+    # CI's setup-python provides `python`; the migrate script already needs
+    # `python3` for its own helpers, and a bare Debian/Ubuntu has only that.
+    ci_manage = f"python {manage_py}"
+    script_manage = f"python3 {manage_py}"
+    return ToolProfile(
+        name="django",
+        label="Django",
+        runtime="python",
+        history_table="django_migrations",
+        test_database_commands=(f"{ci_manage} migrate --noinput{settings}",),
+        # Pending comes from Django itself (list_pending_body), which reads the table.
+        list_applied_sql=None,
+        # Django records a migration only once it succeeded; a failed one is
+        # rolled back with its transaction.
+        list_failed_sql=None,
+        list_pending_body=(
+            "# Every migration in the order migrate runs them: \"[X]  app.name\" when\n"
+            "# applied, \"[ ]  app.name\" when not.\n"
+            "local plan\n"
+            f'if ! plan=$({script_manage} showmigrations --plan{settings} 2>"$work_dir/django-error"); then\n'
+            '  tail -n 5 "$work_dir/django-error" >&2\n'
+            "  return 1\n"
+            "fi\n"
+            "printf '%s\\n' \"$plan\" | sed -n 's/^\\[ \\]  *//p'"
+        ),
+        pending_sql_file_body=(
+            "# The SQL Django prints for this migration ($1 is app.name).\n"
+            'local sql_file="$work_dir/sql/$1"\n'
+            'mkdir -p "$work_dir/sql"\n'
+            f'if ! {script_manage} sqlmigrate "${{1%%.*}}" "${{1#*.}}"{settings} >"$sql_file" 2>"$work_dir/django-error"; then\n'
+            '  tail -n 5 "$work_dir/django-error" >&2\n'
+            "  return 1\n"
+            "fi\n"
+            "printf '%s\\n' \"$sql_file\""
+        ),
+        apply_body=f'{url_env}="$APPLY_URL" {script_manage} migrate --noinput{settings}',
+        # Django connects through psycopg (2 or 3), i.e. libpq.
+        timeouts_via="pgoptions",
+        recovery=(
+            "Django runs each migration in its own transaction on PostgreSQL, so the one that "
+            "failed was rolled back and is not in `django_migrations`; the ones before it stay "
+            f"applied. Fix the migration and re-run the job; `{ci_manage} showmigrations{settings}` "
+            "shows where the database is. A migration with `atomic = False` (which "
+            "`AddIndexConcurrently` needs) runs outside a transaction and can stop half-way: "
+            "finish or undo its statements by hand, then, only if you finished it, record it with "
+            f"`{ci_manage} migrate --fake APP NAME{settings}` before re-running the job."
+        ),
+    )

@@ -1,7 +1,29 @@
-"""golang-migrate (its binary is plain `migrate`)."""
+"""golang-migrate: ``<version>_<title>.up.sql`` (and ``.down.sql``) files,
+applied by its CLI, which is plain ``migrate``.
+
+golang-migrate keeps one row in ``schema_migrations``: the version it got
+to, and ``dirty`` = true when that migration failed part-way. So the applied
+migrations are every version up to a clean one, the pending ones every
+``.up.sql`` above it, and a dirty row is a failed migration.
+
+The CLI takes the URL on its command line, where any user of the machine
+could read it in the process list; the script passes it without the password,
+which lib/pq reads from PGPASSWORD instead. lib/pq sends URL parameters it
+does not know (lock_timeout, statement_timeout) to the server as session
+settings, and wants SSL unless the URL says ``sslmode=disable``.
+
+CI builds the CLI with ``go install`` (with the postgres driver) after
+setting up Go.
+"""
 from __future__ import annotations
 
-from migpipe.profiles.tools.base import ForbiddenCommand
+import shlex
+from typing import TYPE_CHECKING
+
+from migpipe.profiles.tools.base import ForbiddenCommand, SetupStep, ToolProfile
+
+if TYPE_CHECKING:
+    from migpipe.config.model import Pipeline
 
 NAME = "golang-migrate"
 
@@ -10,3 +32,93 @@ FORBIDDEN: tuple[ForbiddenCommand, ...] = (
     # golang-migrate's binary is plain `migrate`: only as the program itself.
     ForbiddenCommand("golang-migrate up|down|goto", r"^(\S*/)?migrate\s(.*\s)?(up|down|goto)(\s|$)"),
 )
+
+_LIST_PENDING = """\
+# golang-migrate applies every <version>_<title>.up.sql above the version
+# it recorded ($applied; empty: none yet), in version order.
+local file name version
+for file in "$MIGRATIONS_DIR"/*.up.sql; do
+  [ -f "$file" ] || continue
+  name=${file##*/}
+  version=${name%%[!0-9]*}
+  [ -n "$version" ] || continue
+  if [ -z "$applied" ] || [ "$((10#$version))" -gt "$((10#$applied))" ]; then
+    printf '%s\\t%s\\n' "$((10#$version))" "$name"
+  fi
+done | sort -n -k 1,1 | cut -f 2"""
+
+_HELPERS = """\
+# Prints $APPLY_URL without its password (lib/pq reads it from PGPASSWORD).
+golang_migrate_url_without_password() {
+  python3 -c '
+import os
+import urllib.parse as urlparse
+
+parts = urlparse.urlsplit(os.environ["APPLY_URL"])
+userinfo, at, hosts = parts.netloc.rpartition("@")
+user = userinfo.partition(":")[0]
+print(urlparse.urlunsplit(parts._replace(netloc=f"{user}{at}{hosts}")))
+'
+}"""
+
+
+def build(pipeline: Pipeline) -> ToolProfile:
+    tool = pipeline.tool
+    path = shlex.quote(tool.migrations_dir)
+    return ToolProfile(
+        name="golang_migrate",
+        label="golang-migrate",
+        runtime="node",
+        history_table="schema_migrations",
+        test_database_commands=(f'migrate -path {path} -database "${pipeline.test_database.url_env}" up',),
+        test_database_url_query="sslmode=disable",
+        list_applied_sql="SELECT version::text AS migration_name FROM {table} WHERE NOT dirty",
+        # A dirty version is a migration that failed part-way.
+        list_failed_sql="SELECT version::text AS migration_name FROM {table} WHERE dirty",
+        list_pending_body=_LIST_PENDING,
+        pending_sql_file_body="printf '%s\\n' \"$MIGRATIONS_DIR/$1\"",
+        shell_helpers=_HELPERS,
+        apply_body=(
+            "local url\n"
+            "url=$(APPLY_URL=$APPLY_URL golang_migrate_url_without_password) || return 1\n"
+            f'PGPASSWORD=$DB_PASSWORD migrate -path {path} -database "$url" up'
+        ),
+        timeouts_via="url-params",
+        # golang-migrate's own x- parameters, and what lib/pq sends as settings.
+        url_only_params=(
+            "lock_timeout",
+            "search_path",
+            "statement_timeout",
+            "x-migrations-table",
+            "x-migrations-table-quoted",
+            "x-multi-statement",
+            "x-multi-statement-max-size",
+            "x-statement-timeout",
+        ),
+        schema_param="search_path",
+        required_commands=("migrate",),
+        setup_steps=(
+            SetupStep(
+                name="Set up Go (to build golang-migrate)",
+                uses="actions/setup-go",
+                # No cache: nothing a pull request wrote may reach the migrate-prod job.
+                with_=(("go-version", tool.go_version), ("cache", "false")),
+            ),
+            SetupStep(
+                name=f"Install golang-migrate {tool.cli_version}",
+                run=(
+                    "go install -tags 'postgres' "
+                    f"github.com/golang-migrate/migrate/v4/cmd/migrate@{tool.cli_version}"
+                ),
+            ),
+        ),
+        recovery=(
+            "golang-migrate runs each migration file as one batch of statements; when one fails it "
+            "records that version in `schema_migrations` as dirty and refuses to go on. Look at the "
+            "database: undo (or finish) what the failed migration did, by hand. Then tell "
+            "golang-migrate where the database really is: `migrate -path "
+            f"{path} -database \"$URL\" force VERSION`, with the version before the failed one "
+            "(it will run again) or the failed one itself (you finished it by hand); then re-run "
+            "the job."
+        ),
+    )

@@ -164,6 +164,10 @@ if ! connect_error=$(psql_run --command 'SELECT 1' 2>&1 >/dev/null); then
 fi
 
 # ---- 1. pending migrations -----------------------------------------------
+# Exit code when the history or the pending list cannot be read: 3 (nothing
+# changed) until migrations were applied, 5 after.
+cannot_read_exit=3
+
 prisma_list_local() {
   local dir
   for dir in "$MIGRATIONS_DIR"/*/; do
@@ -188,7 +192,7 @@ SELECT to_regclass(format('%I.%I', :'schema', '_prisma_migrations')) IS NOT NULL
   SELECT 'applied ' || migration_name FROM (SELECT migration_name FROM :"schema"._prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name) AS applied;
 \endif
 SQL
-) || die 3 "cannot read $HISTORY_TABLE: $(first_line "$(sed 's/^psql:[^ ]* //' "$work_dir/psql-error")")"
+) || die "$cannot_read_exit" "cannot read $HISTORY_TABLE: $(first_line "$(sed 's/^psql:[^ ]* //' "$work_dir/psql-error")")"
   applied=$(printf '%s\n' "$history" | sed -n 's/^applied //p')
   failed=$(printf '%s\n' "$history" | sed -n 's/^failed //p')
 }
@@ -222,7 +226,8 @@ prisma_pending_sql_file() {
 
 sql_files=()
 for name in "${pending[@]}"; do
-  sql_files+=("$(prisma_pending_sql_file "$name")")
+  sql_file=$(prisma_pending_sql_file "$name") || die 3 "cannot produce the SQL of migration $name (see above)"
+  sql_files+=("$sql_file")
 done
 
 # An empty squawk config, so a .squawk.toml in the repo cannot switch the
@@ -236,12 +241,12 @@ if [ "$squawk_status" -gt 1 ] || [ ! -s "$work_dir/squawk.json" ]; then
 fi
 
 lint_status=0
-python3 - "$work_dir/squawk.json" "$POLICY_RULES" "${sql_files[@]}" <<'PYTHON' || lint_status=$?
+python3 - "$work_dir/squawk.json" "$POLICY_RULES" "$work_dir/sql/" "$work_dir/masked/" "${sql_files[@]}" <<'PYTHON' || lint_status=$?
 import json
 import re
 import sys
 
-report_file, policy_rules, *sql_files = sys.argv[1:]
+report_file, policy_rules, generated_dir, masked_dir, *sql_files = sys.argv[1:]
 SAFE = {
     "ban-drop-table": "stop all reads and writes first (contract step of expand/contract), back up, then drop by hand",
     "ban-drop-column": "remove every use of the column and deploy that first, then drop it in a later release",
@@ -259,6 +264,24 @@ for line in policy_rules.strip().splitlines():
     rule, action, kind = line.split()
     policy[rule] = (action, kind)
 
+
+def report(label, path, number, text):
+    """One finding. SQL generated from a code migration is named by its
+    migration, and the line is quoted: the generated file is gone after the run.
+    A masked copy (the lines that do not run blanked) has the file's own line
+    numbers, so it is named by the file."""
+    if path.startswith(masked_dir):
+        path = path[len(masked_dir):]
+    if not path.startswith(generated_dir):
+        print(f"{label} {path}:{number}: {text}")
+        return
+    with open(path, encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    print(f"{label} {path[len(generated_dir):]}, line {number} of its SQL: {text}")
+    if number <= len(lines):
+        print(f"    {lines[number - 1].strip()[:200]}")
+
+
 blocked = 0
 # An exemption must say why: `-- squawk-ignore RULE -- REASON`.
 ignore_re = re.compile(r"--\s*squawk-ignore(?:-file)?\b(?P<rules>[^\n]*?)(?:\s--\s*(?P<reason>\S[^\n]*))?$")
@@ -267,25 +290,25 @@ for path in sql_files:
         for number, line in enumerate(handle, start=1):
             match = ignore_re.search(line.rstrip("\n"))
             if match and not match.group("reason"):
-                print(f"BLOCKED {path}:{number}: squawk-ignore without a reason; write `-- squawk-ignore RULE -- REASON`")
+                report("BLOCKED", path, number, "squawk-ignore without a reason; write `-- squawk-ignore RULE -- REASON`")
                 blocked += 1
 
 with open(report_file, encoding="utf-8") as handle:
     findings = json.load(handle)
 for finding in findings:
     rule = finding.get("rule_name")
-    where = f"{finding['file']}:{finding['line'] + 1}"
+    path, number = finding["file"], finding["line"] + 1
     if rule == "syntax-error":
         # squawk checks nothing else in a file it cannot parse, so a typo
         # would otherwise let every destructive statement in it through.
-        print(f"BLOCKED {where}: squawk cannot parse this SQL, so it cannot be checked: {finding['message']}")
+        report("BLOCKED", path, number, f"squawk cannot parse this SQL, so it cannot be checked: {finding['message']}")
         blocked += 1
         continue
     if rule not in policy:
         continue  # squawk's style rules are not part of the policy
     action, kind = policy[rule]
     label = "BLOCKED" if action == "block" else "warning"
-    print(f"{label} {where}: {kind} ({rule}): {finding['message']}")
+    report(label, path, number, f"{kind} ({rule}): {finding['message']}")
     print(f"    safe alternative: {SAFE[rule]}")
     blocked += action == "block"
 sys.exit(2 if blocked else 0)
@@ -309,6 +332,7 @@ prisma_apply || die 5 "applying migrations failed; see the output above and 'A m
 # The tool must now record every local migration as applied (by this run or
 # by one that ran at the same time). If not, it read its migrations from
 # somewhere other than $MIGRATIONS_DIR, and what it applied was not linted.
+cannot_read_exit=5
 read_history
 find_pending
 if [ -n "$failed" ] || [ "${#pending[@]}" -gt 0 ]; then

@@ -1,0 +1,109 @@
+"""Fly.io: fly.toml is build-only, and the deploy job runs `flyctl deploy` the safe way."""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from migpipe.pins import ACTIONS
+from tests.hosts.conftest import FLY, compiled, deploy_job, write_config
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SETUP_FLYCTL = "superfly/flyctl-actions/setup-flyctl"
+
+
+def _fly_toml(tmp_path: Path, extra: str = "", workdir: str = ".", tail: str = ""):
+    files = compiled(write_config(tmp_path, FLY, extra, workdir, tail))
+    return files, tomllib.loads(files["host_config"].content)
+
+
+def test_fly_toml_parses_and_holds_the_app_build_and_service(tmp_path: Path) -> None:
+    files, fly = _fly_toml(
+        tmp_path, 'primary_region = "ams"\nstart_command = "node dist/server.js"\ninternal_port = 3000'
+    )
+    assert files["host_config"].path == "fly.toml"
+    assert fly == {
+        "app": "acme-api",
+        "primary_region": "ams",
+        "build": {"dockerfile": "Dockerfile"},
+        "processes": {"app": "node dist/server.js"},
+        "http_service": {"internal_port": 3000, "force_https": True, "processes": ["app"]},
+    }
+
+
+def test_fly_toml_is_build_only_and_its_header_says_why(tmp_path: Path) -> None:
+    files, fly = _fly_toml(tmp_path)
+    assert "deploy" not in fly  # no [deploy], so no release_command
+    text = files["host_config"].content
+    assert "release_command =" not in text
+    header = " ".join(line.removeprefix("# ") for line in text.splitlines() if line.startswith("#"))
+    assert "there is no [deploy] release_command on purpose" in header
+    assert "outside the approved migrate-prod job" in header
+
+
+def test_without_a_start_command_the_dockerfile_cmd_starts_the_app(tmp_path: Path) -> None:
+    _, fly = _fly_toml(tmp_path)
+    assert "processes" not in fly
+    assert "processes" not in fly["http_service"]
+
+
+def test_values_round_trip_through_toml(tmp_path: Path) -> None:
+    command = 'sh -c "node \\"dist/server.js\\" --tag=\'a\\\\b\' 🚀"'
+    start = command.replace("\\", "\\\\").replace('"', '\\"')
+    _, fly = _fly_toml(tmp_path, f'start_command = "{start}"')
+    assert fly["processes"]["app"] == command
+
+
+def test_fly_toml_follows_the_working_directory(tmp_path: Path) -> None:
+    files, fly = _fly_toml(tmp_path, 'dockerfile = "docker/api.Dockerfile"', workdir="apps/api")
+    assert files["host_config"].path == "apps/api/fly.toml"
+    # flyctl reads [build] dockerfile relative to fly.toml's own directory.
+    assert fly["build"]["dockerfile"] == "docker/api.Dockerfile"
+    run = deploy_job(files)["steps"][-1]["run"]
+    assert run == "flyctl deploy apps/api --config apps/api/fly.toml --remote-only"
+
+
+def test_a_moved_fly_toml_still_names_the_dockerfile_and_the_build_context(tmp_path: Path) -> None:
+    files, fly = _fly_toml(tmp_path, workdir="apps/api", tail='\n[outputs]\nhost_config = "deploy/fly.toml"\n')
+    assert files["host_config"].path == "deploy/fly.toml"
+    assert fly["build"]["dockerfile"] == "../apps/api/Dockerfile"
+    run = deploy_job(files)["steps"][-1]["run"]
+    assert run == "flyctl deploy apps/api --config deploy/fly.toml --remote-only"
+
+
+def test_deploy_job_checks_out_sets_up_pinned_flyctl_and_passes_the_token_through_env(tmp_path: Path) -> None:
+    files, _ = _fly_toml(tmp_path, 'api_token_secret = "ACME_FLY_TOKEN"')
+    job = deploy_job(files)
+    checkout, setup, deploy = job["steps"]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert checkout["with"] == {"persist-credentials": False}
+    sha, release = ACTIONS[SETUP_FLYCTL]
+    assert setup["uses"] == f"{SETUP_FLYCTL}@{sha}"
+    assert re.fullmatch(r"[0-9a-f]{40}", sha)
+    assert f"{SETUP_FLYCTL}@{sha} # {release}" in files["workflow"].content
+    assert "with" not in setup  # the action's default flyctl unless pinned below
+    assert deploy["env"] == {"FLY_API_TOKEN": "${{ secrets.ACME_FLY_TOKEN }}"}
+    assert deploy["run"] == "flyctl deploy . --config fly.toml --remote-only"
+    # Secrets only through env: nowhere else in the job is a secrets expression.
+    for step in job["steps"]:
+        for key, value in step.items():
+            if key != "env":
+                assert "secrets." not in str(value), (step["name"], key)
+
+
+def test_flyctl_version_pins_the_cli_the_action_installs(tmp_path: Path) -> None:
+    files, _ = _fly_toml(tmp_path, 'flyctl_version = "0.3.100"')
+    assert deploy_job(files)["steps"][1]["with"] == {"version": "0.3.100"}
+
+
+def test_runbook_names_the_token_secret_and_where_auto_deploy_is_off(tmp_path: Path) -> None:
+    files, _ = _fly_toml(tmp_path)
+    runbook = files["runbook"].content
+    assert "gh secret set FLY_API_TOKEN --env production-deploy   # paste the output of `fly tokens create deploy --app acme-api`" in runbook
+    assert "RENDER_DEPLOY_HOOK_URL" not in runbook and "deploy hook" not in runbook
+    assert "flyctl deploy --remote-only" in runbook
+    assert "fly-deploy.yml" in runbook
