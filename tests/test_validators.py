@@ -112,7 +112,21 @@ def pipelines(draw) -> Pipeline:
     manager = draw(st.sampled_from(["npm", "pnpm", "yarn"]))
     data["project"]["package_manager"] = manager
     data["project"]["working_directory"] = draw(st.sampled_from([".", "apps/api", "backend"]))
-    data["tool"] = {"name": "prisma", "version": draw(st.sampled_from([6, 7]))}
+    data["tool"] = draw(
+        st.sampled_from(
+            [
+                {"name": "prisma", "version": 6},
+                {"name": "prisma", "version": 7, "drift_check": True},
+                {"name": "alembic"},
+                {"name": "django", "settings_module": "app.settings"},
+                {"name": "dbmate"},
+                {"name": "node-pg-migrate"},
+                {"name": "drizzle"},
+                {"name": "knex"},
+                {"name": "golang-migrate"},
+            ]
+        )
+    )
     data["backup"] = draw(
         st.sampled_from(
             [
@@ -127,14 +141,25 @@ def pipelines(draw) -> Pipeline:
     data["ci"]["test_jobs"] = {job: {"name": f"Job {job}", "commands": [f"{manager} run {job}"]} for job in job_ids}
     data["test_database"]["jobs"] = draw(st.lists(st.sampled_from(job_ids), unique=True))
     data["deploy"]["extra_steps"] = draw(st.sampled_from([[], BASE["deploy"]["extra_steps"]]))
-    data["host"]["pre_deploy_command"] = draw(st.sampled_from([f"{manager} run check", None]))
-    if data["host"]["pre_deploy_command"] is None:
-        del data["host"]["pre_deploy_command"]
+    data["host"] = draw(
+        st.sampled_from(
+            [
+                {**BASE["host"], "pre_deploy_command": f"{manager} run check"},
+                {**BASE["host"], "pre_deploy_command": ""},
+                {"name": "fly", "app": "drawn-app", "start_command": f"{manager} run start"},
+                {"name": "fly", "app": "drawn-app"},
+                {"name": "heroku", "app": "drawn-app"},
+            ]
+        )
+    )
+    if data["host"]["name"] != "render":
+        data["deploy"].pop("hook_secret", None)
+        data["outputs"].pop("host_config", None)
     data["guards"]["lock_timeout"] = draw(st.sampled_from(["1s", "500ms", "2min"]))
     return Pipeline.model_validate(data)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(pipeline=pipelines())
 def test_drawn_configs_pass_every_validator(pipeline: Pipeline, tmp_path_factory) -> None:
     assert_all_validators_pass(pipeline, tmp_path_factory.mktemp("drawn"))

@@ -80,3 +80,20 @@ def test_test_jobs_build_database_with_real_migrations(name: str) -> None:
                     assert "--skip-seed" in runs
         else:
             assert "services" not in job
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_migrate_prod_gets_a_shadow_database_only_for_a_drift_check(name: str) -> None:
+    pipeline, workflow = _workflow(name)
+    migrate = workflow["jobs"]["migrate-prod"]
+    apply_env = migrate["steps"][-1]["env"]
+    if getattr(pipeline.tool, "drift_check", False):
+        assert migrate["services"]["shadow"]["image"] == pipeline.test_database.image
+        assert apply_env["SHADOW_DATABASE_URL"].endswith("/shadow")
+    else:
+        assert "services" not in migrate
+        assert "SHADOW_DATABASE_URL" not in apply_env
+
+
+def test_some_golden_config_runs_the_drift_check() -> None:
+    assert any(getattr(load_pipeline(path).tool, "drift_check", False) for path in CONFIGS.values())

@@ -86,6 +86,9 @@ class ToolProfile:
     # Optional check that the migrations match the schema (exit non-zero on
     # drift), run before linting when pipeline.toml asks for it.
     drift_check_body: str | None = None
+    # The variable the drift check reads its throwaway shadow database's URL
+    # from; migrate-prod gets a Postgres service container for it.
+    drift_check_env: str | None = None
     # How the applying session gets lock_timeout / statement_timeout:
     # "url-options": ?options=-c lock_timeout=... (Prisma's engine, node-postgres);
     # "url-params":  ?lock_timeout=...&statement_timeout=... (Go's lib/pq sends

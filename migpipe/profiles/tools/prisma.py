@@ -68,7 +68,11 @@ def build(pipeline: Pipeline) -> ToolProfile:
         ),
         pending_sql_file_body='printf \'%s\\n\' "$MIGRATIONS_DIR/$1/migration.sql"',
         apply_body=f'{url_env}="$APPLY_URL" {deploy}',
-        drift_check_body=drift,
+        # Prisma 6 takes the shadow database on the command line; Prisma 7 from
+        # datasource.shadowDatabaseUrl in prisma.config.ts, which must read
+        # env("SHADOW_DATABASE_URL").
+        drift_check_body=drift if tool.drift_check else None,
+        drift_check_env="SHADOW_DATABASE_URL" if tool.drift_check else None,
         timeouts_via="url-options",
         url_only_params=(
             "schema",

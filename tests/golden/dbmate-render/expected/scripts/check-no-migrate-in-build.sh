@@ -4,7 +4,7 @@
 #
 # Build guard: fails when anything Render runs on its own reaches a
 # database migration. Migrations run only in the migrate-prod job, after a
-# reviewer approved them; a migration in a build, pre-deploy or start command
+# reviewer approved them; a migration in a build, release or start command
 # would run on every deploy, unreviewed, before the tests.
 #
 # What Render runs (from pipeline.toml [host]); each is followed through

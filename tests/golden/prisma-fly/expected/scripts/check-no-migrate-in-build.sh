@@ -4,13 +4,15 @@
 #
 # Build guard: fails when anything Fly.io runs on its own reaches a
 # database migration. Migrations run only in the migrate-prod job, after a
-# reviewer approved them; a migration in a build, pre-deploy or start command
+# reviewer approved them; a migration in a build, release or start command
 # would run on every deploy, unreviewed, before the tests.
 #
 # What Fly.io runs (from pipeline.toml [host]); each is followed through
 # package.json scripts (with their pre/post hooks), wrappers such as npx,
 # dotenv and cross-env, and the shell scripts it calls:
 #   processes.app      node dist/server.js
+# and the files Fly.io builds or starts from:
+#   Dockerfile
 #
 # Forbidden: the apply commands of every common migration tool (Prisma 7
 # included).

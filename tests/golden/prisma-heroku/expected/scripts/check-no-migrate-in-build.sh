@@ -4,13 +4,15 @@
 #
 # Build guard: fails when anything Heroku runs on its own reaches a
 # database migration. Migrations run only in the migrate-prod job, after a
-# reviewer approved them; a migration in a build, pre-deploy or start command
+# reviewer approved them; a migration in a build, release or start command
 # would run on every deploy, unreviewed, before the tests.
 #
 # What Heroku runs (from pipeline.toml [host]); each is followed through
 # package.json scripts (with their pre/post hooks), wrappers such as npx,
 # dotenv and cross-env, and the shell scripts it calls:
 #   web                pnpm run start:prod
+# and the files Heroku builds or starts from:
+#   package.json
 #
 # Forbidden: the apply commands of every common migration tool (Prisma 6
 # included).
