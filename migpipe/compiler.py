@@ -199,15 +199,16 @@ def build_context(pipeline: Pipeline) -> dict[str, Any]:
 
 
 def _with_header(body: str, digest: str, comment: str) -> str:
-    lines = header_lines(digest)
+    shebang, rest = "", body
+    if body.startswith("#!"):
+        first, _, rest = body.partition("\n")
+        shebang = first + "\n"
+    lines = header_lines(digest, rest)
     if comment == "<!--":
         header = "".join(f"<!-- {line} -->\n" for line in lines)
     else:
         header = "".join(f"# {line}\n" for line in lines)
-    if body.startswith("#!"):
-        shebang, _, rest = body.partition("\n")
-        return f"{shebang}\n{header}{rest}"
-    return header + body
+    return shebang + header + rest
 
 
 def compile_pipeline(pipeline: Pipeline) -> list[GeneratedFile]:

@@ -165,7 +165,8 @@ OptionalCommand = Annotated[Optional[Command], BeforeValidator(_empty_means_none
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built once, for Pipeline, when a file is first loaded, not once per table at import.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # --------------------------------------------------------------------------
@@ -659,7 +660,7 @@ class ExtraStep(Section):
     )
 
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     @model_validator(mode="after")
     def _run_or_uses(self) -> ExtraStep:
