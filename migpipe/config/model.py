@@ -37,6 +37,18 @@ def _printable_line(value: str, what: str) -> str:
     return value
 
 
+def _matching(pattern: str | re.Pattern[str], message: str) -> AfterValidator:
+    """A check that the whole value matches ``pattern``; ``message`` says what it must be."""
+    regex = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not regex.fullmatch(value):
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(check)
+
+
 def _check_command(value: str) -> str:
     _printable_line(value, "a command")
     if "${{" in value:
@@ -61,32 +73,12 @@ _BRANCH_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}")
 _VERSION_RE = re.compile(r"[0-9]+(\.[0-9x]+){0,2}|lts/\*|lts/[a-z]+")
 
 
-def _check_ident(value: str) -> str:
-    if not _IDENT_RE.fullmatch(value):
-        raise ValueError(
-            "must start with a letter or '_' and contain only letters, digits, '-' and '_'"
-        )
-    return value
-
-
 def _check_secret(value: str) -> str:
     if not _SECRET_RE.fullmatch(value) or value.upper().startswith("GITHUB_"):
         raise ValueError(
             "must be a GitHub secret name: letters, digits and '_', not starting with a "
             "digit or GITHUB_"
         )
-    return value
-
-
-def _check_environment(value: str) -> str:
-    if not _ENV_RE.fullmatch(value):
-        raise ValueError("must contain only letters, digits, '.', '-' and '_'")
-    return value
-
-
-def _check_duration(value: str) -> str:
-    if not _DURATION_RE.fullmatch(value):
-        raise ValueError("must be a PostgreSQL duration such as '5s', '500ms', '15min' or '1h'")
     return value
 
 
@@ -105,12 +97,6 @@ def _check_image(value: str) -> str:
 def _check_branch(value: str) -> str:
     if not _BRANCH_RE.fullmatch(value) or ".." in value or value.endswith((".", "/", ".lock")):
         raise ValueError("must be a git branch name: letters, digits and '._/-'")
-    return value
-
-
-def _check_node_version(value: str) -> str:
-    if not _VERSION_RE.fullmatch(value):
-        raise ValueError("must be a Node.js version such as '20', '22.11' or 'lts/*'")
     return value
 
 
@@ -136,24 +122,33 @@ def _check_workdir(value: str) -> str:
 
 Command = Annotated[str, AfterValidator(_check_command)]
 Text = Annotated[str, AfterValidator(_check_text)]
-Ident = Annotated[str, AfterValidator(_check_ident)]
+Ident = Annotated[
+    str,
+    _matching(_IDENT_RE, "must start with a letter or '_' and contain only letters, digits, '-' and '_'"),
+]
 SecretName = Annotated[str, AfterValidator(_check_secret)]
-EnvironmentName = Annotated[str, AfterValidator(_check_environment)]
-Duration = Annotated[str, AfterValidator(_check_duration)]
+EnvironmentName = Annotated[
+    str,
+    _matching(_ENV_RE, "must contain only letters, digits, '.', '-' and '_'"),
+]
+Duration = Annotated[
+    str,
+    _matching(_DURATION_RE, "must be a PostgreSQL duration such as '5s', '500ms', '15min' or '1h'"),
+]
 ImageRef = Annotated[str, AfterValidator(_check_image)]
 RelPath = Annotated[str, AfterValidator(_check_relpath)]
 WorkDir = Annotated[str, AfterValidator(_check_workdir)]
-NodeVersion = Annotated[str, AfterValidator(_check_node_version)]
+NodeVersion = Annotated[
+    str,
+    _matching(_VERSION_RE, "must be a Node.js version such as '20', '22.11' or 'lts/*'"),
+]
 BranchName = Annotated[str, AfterValidator(_check_branch)]
 
 
-def _check_python_version(value: str) -> str:
-    if not _PYTHON_VERSION_RE.fullmatch(value):
-        raise ValueError("must be a Python version such as '3.12'")
-    return value
-
-
-PythonVersion = Annotated[str, AfterValidator(_check_python_version)]
+PythonVersion = Annotated[
+    str,
+    _matching(_PYTHON_VERSION_RE, "must be a Python version such as '3.12'"),
+]
 
 
 def _empty_means_none(value: object) -> object:
@@ -272,16 +267,9 @@ class KnexTool(Section):
     migrations_table: Ident = Field(default="knex_migrations", description="Knex's migrations table.")
 
 
-def _check_go_module_version(value: str) -> str:
-    if not re.fullmatch(r"v[0-9]+\.[0-9]+\.[0-9]+", value):
-        raise ValueError("must be a golang-migrate release such as 'v4.18.3'")
-    return value
-
-
-def _check_go_version(value: str) -> str:
-    if not re.fullmatch(r"1\.[0-9]{1,3}(\.[0-9]{1,3})?", value):
-        raise ValueError("must be a Go version such as '1.24' or '1.24.4'")
-    return value
+# Both end up in a shell command (go install …@VERSION, setup-go), so only plain versions.
+GoModuleVersion = Annotated[str, _matching(r"v[0-9]+\.[0-9]+\.[0-9]+", "must be a golang-migrate release such as 'v4.18.3'")]
+GoVersion = Annotated[str, _matching(r"1\.[0-9]{1,3}(\.[0-9]{1,3})?", "must be a Go version such as '1.24' or '1.24.4'")]
 
 
 class GolangMigrateTool(Section):
@@ -289,10 +277,10 @@ class GolangMigrateTool(Section):
 
     name: Literal["golang-migrate"] = Field(description="Migration tool.")
     migrations_dir: RelPath = Field(default="db/migrations", description="The migrations directory (-path).")
-    cli_version: Annotated[str, AfterValidator(_check_go_module_version)] = Field(
+    cli_version: GoModuleVersion = Field(
         default="v4.18.3", description="golang-migrate release CI installs (go install …@VERSION)."
     )
-    go_version: Annotated[str, AfterValidator(_check_go_version)] = Field(
+    go_version: GoVersion = Field(
         default="1.24", description="Go version actions/setup-go installs to build the golang-migrate CLI."
     )
 
@@ -354,42 +342,18 @@ _FLYCTL_VERSION_RE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
 _HEROKU_APP_RE = re.compile(r"[a-z][a-z0-9-]{1,28}[a-z0-9]")
 
 
-def _check_fly_app(value: str) -> str:
-    if not _FLY_APP_RE.fullmatch(value):
-        raise ValueError("must be a Fly app name: lowercase letters, digits and '-' (at most 63)")
-    return value
-
-
-def _check_fly_region(value: str) -> str:
-    if not _FLY_REGION_RE.fullmatch(value):
-        raise ValueError("must be a Fly region code such as 'iad', 'ams' or 'syd'")
-    return value
-
-
-def _check_flyctl_version(value: str) -> str:
-    if not _FLYCTL_VERSION_RE.fullmatch(value):
-        raise ValueError("must be a flyctl release such as '0.3.120' (or leave it out for the latest)")
-    return value
-
-
-FlyctlVersion = Annotated[str, AfterValidator(_check_flyctl_version)]
-
-
-def _check_heroku_app(value: str) -> str:
-    if not _HEROKU_APP_RE.fullmatch(value):
-        raise ValueError(
-            "must be a Heroku app name: 3 to 30 lowercase letters, digits and '-', "
-            "starting with a letter and not ending with '-'"
-        )
-    return value
+FlyctlVersion = Annotated[
+    str,
+    _matching(_FLYCTL_VERSION_RE, "must be a flyctl release such as '0.3.120' (or leave it out for the latest)"),
+]
 
 
 class FlyHost(Section):
     """A Fly.io app: fly.toml without a release_command; deployed by `flyctl deploy`."""
 
     name: Literal["fly"] = Field(description="Hosting platform.")
-    app: Annotated[str, AfterValidator(_check_fly_app)] = Field(description="Fly app name.")
-    primary_region: Annotated[str, AfterValidator(_check_fly_region)] = Field(
+    app: Annotated[str, _matching(_FLY_APP_RE, "must be a Fly app name: lowercase letters, digits and '-' (at most 63)")] = Field(description="Fly app name.")
+    primary_region: Annotated[str, _matching(_FLY_REGION_RE, "must be a Fly region code such as 'iad', 'ams' or 'syd'")] = Field(
         default="iad", description="Fly primary_region (a three-letter region code)."
     )
     dockerfile: RelPath = Field(
@@ -413,7 +377,8 @@ class HerokuHost(Section):
     """A Heroku app: a Procfile without a release phase; deployed through the Platform API."""
 
     name: Literal["heroku"] = Field(description="Hosting platform.")
-    app: Annotated[str, AfterValidator(_check_heroku_app)] = Field(description="Heroku app name.")
+    app: Annotated[str, _matching(_HEROKU_APP_RE, "must be a Heroku app name: 3 to 30 lowercase letters, digits and '-', "
+            "starting with a letter and not ending with '-'")] = Field(description="Heroku app name.")
     start_command: Command = Field(default="npm run start", description="Procfile `web:` command. Must never migrate.")
     api_key_secret: SecretName = Field(
         default="HEROKU_API_KEY",
