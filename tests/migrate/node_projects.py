@@ -32,15 +32,19 @@ VENV_BIN = Path(sys.executable).parent  # squawk comes from the test venv
 
 # Exact versions: a new release must not change what the tests prove unnoticed.
 NODE_TOOL_VERSIONS = {"dbmate": "2.36.0", "node-pg-migrate": "9.0.0", "pg": "8.23.1"}
+# drizzle-kit needs drizzle-orm (its migrator) and a driver (pg) next to it.
+DRIZZLE_VERSIONS = {"drizzle-kit": "0.31.11", "drizzle-orm": "0.45.4", "pg": "8.23.1"}
+KNEX_VERSIONS = {"knex": "3.3.0", "pg": "8.23.1"}
 
 
-def install_node_tools(directory: Path) -> Path:
-    """Installs NODE_TOOL_VERSIONS into ``directory``; returns its node_modules."""
+def install_node_tools(directory: Path, versions: dict[str, str] | None = None) -> Path:
+    """Installs ``versions`` (NODE_TOOL_VERSIONS by default) into ``directory``; returns its node_modules."""
     npm = shutil.which("npm")
-    assert npm, "npm is not installed (the dbmate and node-pg-migrate tests need Node.js and npm)"
+    assert npm, "npm is not installed (the Node.js migration tool tests need Node.js and npm)"
     directory.mkdir(parents=True, exist_ok=True)
+    dependencies = NODE_TOOL_VERSIONS if versions is None else versions
     (directory / "package.json").write_text(
-        json.dumps({"name": "migpipe-test-tools", "private": True, "dependencies": NODE_TOOL_VERSIONS}) + "\n",
+        json.dumps({"name": "migpipe-test-tools", "private": True, "dependencies": dependencies}) + "\n",
         encoding="utf-8",
     )
     result = subprocess.run(
@@ -74,6 +78,7 @@ class NodeToolProject:
         history_column: str,
         overrides: dict[str, Any] | None = None,
         url_query: str = "",
+        history_schema: str = "public",
     ) -> None:
         self.root = root
         self.server = server
@@ -81,6 +86,7 @@ class NodeToolProject:
         self.url = server.url(database, query=url_query)
         self.history_table = history_table
         self.history_column = history_column
+        self.history_schema = history_schema
         self.migrations_dir = root / migrations_dir
         self.migrations_dir.mkdir(parents=True)
         (root / "package.json").write_text('{"name": "app", "private": true}\n', encoding="utf-8")
@@ -136,11 +142,10 @@ class NodeToolProject:
 
     def history(self) -> list[str]:
         """What the tool's history table records, oldest first (none if it does not exist)."""
-        if self.psql(f"SELECT to_regclass('public.{self.history_table}') IS NOT NULL") != "t":
+        table = f"{self.history_schema}.{self.history_table}"
+        if self.psql(f"SELECT to_regclass('{table}') IS NOT NULL") != "t":
             return []
-        return self.psql(
-            f"SELECT {self.history_column} FROM public.{self.history_table} ORDER BY {self.history_column}"
-        ).splitlines()
+        return self.psql(f"SELECT {self.history_column} FROM {table} ORDER BY {self.history_column}").splitlines()
 
     def columns(self, table: str) -> list[str]:
         return self.psql(
@@ -155,8 +160,13 @@ class NodeToolProject:
 _installed: dict[str, Path] = {}
 
 
-def shared_node_modules(tmp_path_factory: Any) -> Path:
-    """NODE_TOOL_VERSIONS, installed once per test session (each test module asks)."""
-    if "node_modules" not in _installed:
-        _installed["node_modules"] = install_node_tools(tmp_path_factory.mktemp("node-tools"))
-    return _installed["node_modules"]
+def shared_node_modules(tmp_path_factory: Any, versions: dict[str, str] | None = None) -> Path:
+    """NODE_TOOL_VERSIONS (or ``versions``), installed once per test session (each test module asks)."""
+    if versions is None:
+        if "node_modules" not in _installed:
+            _installed["node_modules"] = install_node_tools(tmp_path_factory.mktemp("node-tools"))
+        return _installed["node_modules"]
+    key = json.dumps(versions, sort_keys=True)
+    if key not in _installed:
+        _installed[key] = install_node_tools(tmp_path_factory.mktemp("node-tools"), versions)
+    return _installed[key]
