@@ -2,7 +2,8 @@
 
 ``install_node_tools`` installs dbmate (its npm package ships the Go binary),
 node-pg-migrate and pg, at fixed versions, into a directory once per test
-session; every ``NodeToolProject`` links its ``node_modules`` to it, so the
+session (DRIZZLE_VERSIONS and KNEX_VERSIONS each into a directory of its
+own); every ``NodeToolProject`` links its ``node_modules`` to it, so the
 generated script finds the tools with ``npx --no-install`` exactly as in CI.
 
 Each project writes a pipeline.toml (pipeline.example.toml plus the test's

@@ -53,6 +53,20 @@ PYTHON
 }"""
 
 
+# drizzle-kit 0.31.10 and later exit 1 on a failed migration without printing
+# the database's error (their spinner swallows it: drizzle-orm issues #6121,
+# #5816), so "the tool's own output above says why" would not hold. Say so,
+# and where the error can be read, rather than leave a bare spinner line.
+_APPLY = """\
+local status=0
+{url_env}="$APPLY_URL" {migrate} || status=$?
+if [ "$status" -ne 0 ]; then
+  printf '\\nmigrate-with-guards: drizzle-kit migrate failed (exit %s). drizzle-kit 0.31.10 and later do not print the database error;\\n' "$status" >&2
+  printf 'migrate-with-guards: the PostgreSQL server log has it (e.g. a lock timeout: another session held a table lock).\\n' >&2
+fi
+return "$status\""""
+
+
 def build(pipeline: Pipeline) -> ToolProfile:
     tool = pipeline.tool
     exec_prefix = node_exec(pipeline.project.package_manager)
@@ -75,7 +89,7 @@ def build(pipeline: Pipeline) -> ToolProfile:
         shell_helpers=_HELPERS,
         list_pending_body='drizzle_pending_tags "$applied"',
         pending_sql_file_body="printf '%s\\n' \"$MIGRATIONS_DIR/$1.sql\"",
-        apply_body=f'{url_env}="$APPLY_URL" {migrate}',
+        apply_body=_APPLY.format(url_env=url_env, migrate=migrate),
         timeouts_via="url-options",
         # node-postgres knows these; psql would refuse them.
         url_only_params=("ssl", "uselibpqcompat"),
