@@ -4,6 +4,10 @@ from pathlib import Path
 
 import pytest
 
+# The real PostgreSQL server (session-scoped: one per test run) and a fresh
+# database per test, for every test folder.
+pytest_plugins = ["tests.support.fixtures"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 EXAMPLE_CONFIG = REPO_ROOT / "pipeline.example.toml"

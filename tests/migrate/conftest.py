@@ -6,12 +6,11 @@ from pathlib import Path
 import pytest
 
 from tests.migrate.project import MigrateProject
-from tests.support.fixtures import fresh_database, postgres_server  # noqa: F401  (fixtures)
 from tests.support.postgres import PostgresServer
 
 
 @pytest.fixture
-def make_project(tmp_path: Path, postgres_server: PostgresServer, fresh_database: str):  # noqa: F811
+def make_project(tmp_path: Path, postgres_server: PostgresServer, fresh_database: str):
     """Builds a MigrateProject in a tmp repo on this test's fresh database."""
 
     def build(**options) -> MigrateProject:

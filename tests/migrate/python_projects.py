@@ -297,27 +297,3 @@ class DjangoProject(PythonProject):
         ))
 
 
-class HeldLock:
-    """Another session holding ACCESS EXCLUSIVE on ``table`` until ``release()``."""
-
-    def __init__(self, project: PythonProject, table: str) -> None:
-        self.process = subprocess.Popen(
-            ["psql", "--no-psqlrc", "--quiet", "--dbname", project.database],
-            env=project.server.client_env(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, text=True,
-        )
-        assert self.process.stdin is not None
-        self.process.stdin.write(f'BEGIN;\nLOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE;\n')
-        self.process.stdin.flush()
-        deadline = time.monotonic() + 10
-        while project.psql(
-            "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND granted"
-            f" AND relation = 'public.{table}'::regclass"
-        ) != "1":
-            assert time.monotonic() < deadline, "the locking session never got its lock"
-            time.sleep(0.1)
-
-    def release(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=10)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from migpipe.policy import KINDS
-from tests.migrate.python_projects import AlembicProject, HeldLock
+from tests.migrate.python_projects import AlembicProject
+from tests.support.postgres import TableLock
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -137,7 +138,7 @@ def test_a_locked_table_fails_the_run_within_lock_timeout_and_changes_nothing(ma
         "guards": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s"}, "backup": {"enabled": False},
     }))
     project.add_revision("0002", "add_note", 'op.add_column("account", sa.Column("note", sa.Text))', down_revision="0001")
-    lock = HeldLock(project, "account")
+    lock = TableLock(project, "account")
     try:
         result = project.run()
     finally:

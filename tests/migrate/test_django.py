@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from migpipe.policy import KINDS
-from tests.migrate.python_projects import DjangoProject, HeldLock
+from tests.migrate.python_projects import DjangoProject
+from tests.support.postgres import TableLock
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -122,7 +123,7 @@ def test_a_locked_table_fails_the_run_within_lock_timeout_and_changes_nothing(ma
         'migrations.AddField(model_name="account", name="note", field=models.TextField(null=True)),',
         depends_on="0001_initial",
     )
-    lock = HeldLock(project, "shop_account")
+    lock = TableLock(project, "shop_account")
     try:
         result = project.run()
     finally:

@@ -18,8 +18,7 @@ import pytest
 
 from migpipe.policy import KINDS
 from tests.migrate.node_projects import DRIZZLE_VERSIONS, NodeToolProject, shared_node_modules
-from tests.migrate.test_migrate_with_guards import TableLock
-from tests.support.fixtures import fresh_database, postgres_server  # noqa: F401  (fixtures)
+from tests.support.postgres import TableLock
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -160,7 +159,7 @@ def test_a_locked_table_fails_the_run_within_lock_timeout(make_project):
     }))
     project.add(("0001_add_note", 1700000001000), 'ALTER TABLE "account" ADD COLUMN "note" text;\n')
     log_offset = project.server.log_file.stat().st_size
-    lock = TableLock(project, "account")  # type: ignore[arg-type]  (needs .psql, .database, .server)
+    lock = TableLock(project, "account")
     try:
         result = project.run()
     finally:

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.migrate.node_projects import KNEX_VERSIONS, NodeToolProject, shared_node_modules
-from tests.migrate.test_migrate_with_guards import TableLock
-from tests.support.fixtures import fresh_database, postgres_server  # noqa: F401  (fixtures)
+from tests.support.postgres import TableLock
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -160,7 +159,7 @@ def test_a_locked_table_fails_the_run_within_lock_timeout(make_project):
         "exports.up = (knex) => knex.schema.alterTable('account', (table) => { table.text('note'); });\n"
         "exports.down = (knex) => knex.schema.alterTable('account', (table) => { table.dropColumn('note'); });\n",
     )
-    lock = TableLock(project, "account")  # type: ignore[arg-type]  (needs .psql, .database, .server)
+    lock = TableLock(project, "account")
     try:
         result = project.run()
     finally:

@@ -24,7 +24,7 @@ import pytest
 
 from migpipe.policy import KINDS
 from tests.migrate.project import MigrateProject
-from tests.support.postgres import free_tcp_port
+from tests.support.postgres import TableLock, free_tcp_port
 
 pytestmark = pytest.mark.postgres
 
@@ -141,30 +141,6 @@ def test_sql_squawk_cannot_parse_is_blocked_rather_than_waved_through(make_proje
 # ---- lock_timeout ----------------------------------------------------------
 
 
-class TableLock:
-    """Another session holding ACCESS EXCLUSIVE on a table until ``release()``."""
-
-    def __init__(self, project: MigrateProject, table: str) -> None:
-        self.process = subprocess.Popen(
-            ["psql", "--no-psqlrc", "--quiet", "--dbname", project.database],
-            env=project.server.client_env(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, text=True,
-        )
-        assert self.process.stdin is not None
-        self.process.stdin.write(f'BEGIN;\nLOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE;\n')
-        self.process.stdin.flush()
-        deadline = time.monotonic() + 10
-        while project.psql(
-            "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND granted"
-            f" AND relation = 'public.{table}'::regclass"
-        ) != "1":
-            assert time.monotonic() < deadline, "the locking session never got its lock"
-            time.sleep(0.1)
-
-    def release(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=10)
 
 
 LOCK_TIMEOUT_SECONDS = 2

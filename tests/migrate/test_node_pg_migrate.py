@@ -13,8 +13,7 @@ import pytest
 
 from migpipe.policy import KINDS
 from tests.migrate.node_projects import NodeToolProject, shared_node_modules
-from tests.migrate.test_migrate_with_guards import TableLock
-from tests.support.fixtures import fresh_database, postgres_server  # noqa: F401  (fixtures)
+from tests.support.postgres import TableLock
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -149,7 +148,7 @@ def test_a_locked_table_fails_the_run_within_lock_timeout(make_project):
         "guards": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s"}, "backup": {"enabled": False},
     }))
     project.add_migration("1700000000002_add-note.sql", "-- Up Migration\nALTER TABLE account ADD COLUMN note TEXT;\n")
-    lock = TableLock(project, "account")  # type: ignore[arg-type]  (needs .psql, .database, .server)
+    lock = TableLock(project, "account")
     try:
         result = project.run()
     finally:

@@ -1,9 +1,5 @@
-"""Shared pytest fixtures. Import the ones you need into a conftest.py:
-
-    from tests.support.fixtures import postgres_server, fresh_database  # noqa: F401
-
-(``pytest_plugins`` only works in the top-level conftest.py.)
-"""
+"""Shared pytest fixtures, registered for every test by ``pytest_plugins`` in
+tests/conftest.py (so the session-scoped server starts once per run)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
