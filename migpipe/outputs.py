@@ -260,6 +260,14 @@ def _undo(plan: PlannedWrite, backup: Path | None) -> None:
         plan.target.unlink(missing_ok=True)
 
 
+def _raise_as_output_error(exc: BaseException, current: PlannedWrite | None) -> None:
+    """After every change was undone: an OSError becomes a message naming its file."""
+    if isinstance(exc, OSError) and current is not None:
+        raise OutputError(
+            f"{current.file.path}: cannot be written ({exc.strerror or exc}); no file was changed"
+        ) from None
+
+
 def apply_writes(plans: list[PlannedWrite]) -> None:
     """Write every planned file, or none of them.
 
@@ -289,10 +297,7 @@ def apply_writes(plans: list[PlannedWrite]) -> None:
             staged.append((plan, _stage(plan.target, plan.file.content, mode)))
     except BaseException as exc:
         clean_up()
-        if isinstance(exc, OSError) and current is not None:
-            raise OutputError(
-                f"{current.file.path}: cannot be written ({exc.strerror or exc}); no file was changed"
-            ) from None
+        _raise_as_output_error(exc, current)
         raise
 
     done: list[tuple[PlannedWrite, Path | None]] = []
@@ -314,10 +319,7 @@ def apply_writes(plans: list[PlannedWrite]) -> None:
             except OSError:
                 pass
         clean_up()
-        if isinstance(exc, OSError) and current is not None:
-            raise OutputError(
-                f"{current.file.path}: cannot be written ({exc.strerror or exc}); no file was changed"
-            ) from None
+        _raise_as_output_error(exc, current)
         raise
     for _, backup in done:
         if backup is not None:
