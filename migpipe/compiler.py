@@ -16,10 +16,11 @@ from typing import Any
 
 from migpipe import __version__
 from migpipe.config.model import Pipeline
-from migpipe.markers import header_lines, model_hash
+from migpipe.markers import with_header
 from migpipe.pins import ACTIONS, action_ref
 from migpipe.policy import rules_for
-from migpipe.profiles import host_profile, tool_profile
+from migpipe.profiles.hosts import host_profile
+from migpipe.profiles.tools import tool_profile
 from migpipe.resources import templates_dir
 
 
@@ -162,15 +163,6 @@ def _up_to_root(path: str) -> str:
     return "/".join([".."] * depth) if depth else "."
 
 
-def pipeline_digest(pipeline: Pipeline) -> str:
-    """The model hash every generated file's header records (see markers)."""
-    data = pipeline.model_dump(mode="json", by_alias=True)
-    # Defaults filled in, the host's own config path included: an omitted
-    # host_config and the same path spelled out compile to the same files.
-    data["outputs"] = pipeline.output_paths()
-    return model_hash(data)
-
-
 def build_context(pipeline: Pipeline) -> dict[str, Any]:
     tool = tool_profile(pipeline)
     host = host_profile(pipeline)
@@ -180,7 +172,7 @@ def build_context(pipeline: Pipeline) -> dict[str, Any]:
         "p": pipeline,
         "tool": tool,
         "host": host,
-        "digest": pipeline_digest(pipeline),
+        "digest": pipeline.digest,
         "version": __version__,
         "install_command": _install_command(pipeline, tool.runtime),
         "migpipe_requirement": pipeline.ci.migpipe_requirement or f"migpipe=={__version__}",
@@ -198,19 +190,6 @@ def build_context(pipeline: Pipeline) -> dict[str, Any]:
     }
 
 
-def _with_header(body: str, digest: str, comment: str) -> str:
-    shebang, rest = "", body
-    if body.startswith("#!"):
-        first, _, rest = body.partition("\n")
-        shebang = first + "\n"
-    lines = header_lines(digest, rest)
-    if comment == "<!--":
-        header = "".join(f"<!-- {line} -->\n" for line in lines)
-    else:
-        header = "".join(f"# {line}\n" for line in lines)
-    return shebang + header + rest
-
-
 def compile_pipeline(pipeline: Pipeline) -> list[GeneratedFile]:
     env = _environment()
     context = build_context(pipeline)
@@ -224,7 +203,7 @@ def compile_pipeline(pipeline: Pipeline) -> list[GeneratedFile]:
             GeneratedFile(
                 kind=spec.kind,
                 path=paths[spec.kind],
-                content=_with_header(body, context["digest"], spec.comment),
+                content=with_header(body, context["digest"], spec.comment),
                 executable=spec.executable,
             )
         )

@@ -6,7 +6,7 @@ from ruamel.yaml import YAML
 
 from migpipe.compiler import compile_pipeline
 from migpipe.config import load_pipeline
-from migpipe.profiles import tool_profile
+from migpipe.profiles.tools import tool_profile
 from tests.conftest import golden_configs
 
 CONFIGS = golden_configs()

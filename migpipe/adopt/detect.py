@@ -158,7 +158,7 @@ def _node_version(root: Path, package: dict[str, Any], render: dict[str, Any] | 
 
 def _tool(root: Path, package: dict[str, Any], adoption: Adoption) -> None:
     adoption.values.setdefault("tool", {})["name"] = "prisma"
-    adoption.sources["tool.name"] = "the only tool migpipe supports"
+    adoption.sources["tool.name"] = "init reads Prisma projects; for another tool, write [tool] by hand"
     major, source = None, ""
     for section in ("dependencies", "devDependencies"):
         deps = package.get(section)
@@ -255,7 +255,7 @@ def _render_service(root: Path, adoption: Adoption) -> dict[str, Any] | None:
 
 def _host(root: Path, package: dict[str, Any], package_manager: str, render: dict[str, Any] | None, adoption: Adoption) -> None:
     adoption.values.setdefault("host", {})["name"] = "render"
-    adoption.sources["host.name"] = "the only host migpipe supports"
+    adoption.sources["host.name"] = "init reads Render's config; for fly or heroku, write [host] by hand"
     scripts = package.get("scripts") if isinstance(package.get("scripts"), dict) else {}
     project_name = adoption.values["project"]["name"]
     if render is None:
@@ -304,10 +304,10 @@ def _host(root: Path, package: dict[str, Any], package_manager: str, render: dic
 
 
 def _no_pre_deploy(adoption: Adoption) -> None:
-    # pipeline.toml cannot leave pre_deploy_command out (its default runs a
-    # build script the repository may not have), so it gets a no-op.
-    adoption.values.setdefault("host", {})["pre_deploy_command"] = "true"
-    adoption.sources["host.pre_deploy_command"] = "no preDeployCommand: `true` does nothing"
+    # Said explicitly: an omitted pre_deploy_command means the model's default,
+    # which runs a build script the repository may not have; "" leaves it out.
+    adoption.values.setdefault("host", {})["pre_deploy_command"] = ""
+    adoption.sources["host.pre_deploy_command"] = "no preDeployCommand: \"\" leaves it out of render.yaml"
 
 
 def _host_command(adoption: Adoption, root: Path, field_name: str, key: str, command: str, source: str | None) -> None:

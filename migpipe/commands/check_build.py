@@ -16,8 +16,8 @@ from pathlib import Path
 from migpipe.buildguard import BuildGuardError, Finding, Scanner, Step
 from migpipe.config import load_pipeline
 from migpipe.errors import EXIT_FINDINGS, EXIT_OK
-from migpipe.profiles import host_profile, tool_profile
-from migpipe.profiles.tools import COMMON_FORBIDDEN
+from migpipe.profiles.hosts import host_profile
+from migpipe.profiles.tools import COMMON_FORBIDDEN, tool_profile
 
 FORMATS = ("text", "json")
 DEFAULT_CONFIG = "pipeline.toml"

@@ -82,46 +82,29 @@ def _colour_diff(diff: str) -> str:
     return "".join(out)
 
 
-def _all_unchanged(root: Path, paths: list[str], digest: str) -> bool:
-    """The fast path: every output's header says it is current and unedited."""
-    from migpipe.errors import FatalError
-    from migpipe.markers import is_unchanged_output
-    from migpipe.outputs import read_existing
-
-    try:
-        for path in paths:
-            text = read_existing(root, path).content
-            if text is None or not is_unchanged_output(text, digest):
-                return False
-    except (FatalError, OSError):
-        return False  # the full comparison reports it, with its own words
-    return True
-
-
 def run(config: str, root: str, output_format: str = "text") -> int:
     if output_format not in FORMATS:
         raise FormatError(f"--format {output_format}: expected one of {', '.join(FORMATS)}")
-    from migpipe.compiler import pipeline_digest
-    from migpipe.config import load_pipeline
+    from migpipe.unchanged import unchanged_outputs
 
-    pipeline = load_pipeline(config)
-    digest = pipeline_digest(pipeline)
-    paths = list(pipeline.output_paths().values())
     out = sys.stdout
-    if _all_unchanged(Path(root), paths, digest):
-        # Every header records the current digest and its own body: the files
-        # are what generate would write, so nothing needs rendering.
+    unchanged = unchanged_outputs(config, root)
+    if unchanged is not None:
+        # Every header records the digest of this pipeline.toml and its own
+        # body: the files are what generate would write, nothing to render.
         if output_format == "json":
             out.write("[]\n")
         else:
-            print(f"ok: all {len(paths)} generated files match {config}")
+            print(f"ok: all {len(unchanged)} generated files match {config}")
         return EXIT_OK
 
     from migpipe.compiler import compile_pipeline
+    from migpipe.config import load_pipeline
     from migpipe.verify import find_drift
 
+    pipeline = load_pipeline(config)
     files = compile_pipeline(pipeline)
-    drifts = find_drift(Path(root), files, digest)
+    drifts = find_drift(Path(root), files, pipeline.digest)
     if output_format == "json":
         report = [
             {"path": d.path, "kind": d.kind, "detail": d.detail, "line": first_changed_line(d.diff), "diff": d.diff}

@@ -15,7 +15,10 @@ import re
 import unicodedata
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+
+from migpipe.config.paths import DEFAULT_PATHS, DEFAULT_WORKING_DIRECTORY, output_paths
+from migpipe.markers import source_digest
 
 # --------------------------------------------------------------------------
 # Constrained string types
@@ -179,7 +182,7 @@ class Project(Section):
         default="npm", description="Package manager; decides install and exec commands."
     )
     working_directory: WorkDir = Field(
-        default=".",
+        default=DEFAULT_WORKING_DIRECTORY,
         description="Directory (relative to the repo root) holding the app (package.json, manage.py, …); '.' for the root.",
     )
     python_version: PythonVersion = Field(
@@ -670,17 +673,17 @@ class Deploy(Section):
 class Outputs(Section):
     """Where generated files are written, relative to the repository root."""
 
-    workflow: RelPath = Field(default=".github/workflows/ci-cd.yml")
-    build_guard: RelPath = Field(default="scripts/check-no-migrate-in-build.sh")
-    migrate_script: RelPath = Field(default="scripts/migrate-with-guards.sh")
+    workflow: RelPath = Field(default=DEFAULT_PATHS["workflow"])
+    build_guard: RelPath = Field(default=DEFAULT_PATHS["build_guard"])
+    migrate_script: RelPath = Field(default=DEFAULT_PATHS["migrate_script"])
     host_config: Optional[RelPath] = Field(
-        default=None,
+        default=DEFAULT_PATHS["host_config"],
         description=(
             "The host's config file; omitted means the host's own: render.yaml at the root, "
             "fly.toml or Procfile in the working directory (Heroku reads only that Procfile)."
         ),
     )
-    runbook: RelPath = Field(default="docs/migrations-runbook.md")
+    runbook: RelPath = Field(default=DEFAULT_PATHS["runbook"])
 
     @model_validator(mode="after")
     def _distinct(self) -> Outputs:
@@ -733,6 +736,26 @@ class Pipeline(Section):
     deploy: Deploy = Field(default_factory=Deploy)
     outputs: Outputs = Field(default_factory=Outputs)
 
+    # The digest of the data this model was validated from (see markers):
+    # what every generated file's header records.
+    _source_digest: str = PrivateAttr(default="")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_source(cls, data: object, handler) -> Pipeline:
+        pipeline = handler(data)
+        if isinstance(data, dict):
+            # Only after validation succeeded: a digest always names valid data.
+            pipeline._source_digest = source_digest(data)
+        return pipeline
+
+    @property
+    def digest(self) -> str:
+        """The digest every generated file's header records (see migpipe.markers)."""
+        if not self._source_digest:
+            raise ValueError("a Pipeline has a digest only when validated from pipeline.toml data")
+        return self._source_digest
+
     @model_validator(mode="after")
     def _cross_checks(self) -> Pipeline:
         # Checks across tables run only once every table is valid on its own.
@@ -773,13 +796,7 @@ class Pipeline(Section):
 
     def output_paths(self) -> dict[str, str]:
         """Every output's path, an omitted host_config being the host's own file."""
-        # Imported here: the host profiles import this module.
-        from migpipe.profiles.hosts import default_host_config
-
-        paths = self.outputs.model_dump()
-        if paths["host_config"] is None:
-            paths["host_config"] = default_host_config(self)
-        return paths
+        return output_paths(self.outputs.model_dump(), self.host.name, self.project.working_directory)
 
     def _deploy_secret(self) -> tuple[str, str]:
         """Where the deploy credential's secret name is set, and that name."""
@@ -792,8 +809,8 @@ class Pipeline(Section):
     def _host_config_problems(self, path: str) -> list[str]:
         from migpipe.profiles.hosts import default_host_config, host_config_is_fixed
 
-        expected = default_host_config(self)
-        if host_config_is_fixed(self) and path != expected:
+        expected = default_host_config(self.host.name, self.project.working_directory)
+        if host_config_is_fixed(self.host.name) and path != expected:
             return [
                 f"outputs.host_config: {self.host.name} reads its config only from {expected!r}, "
                 f"the root of the source it deploys (expected {expected!r} or no host_config)"

@@ -1,7 +1,7 @@
-"""Profiles: what the compiler knows about migration tools and hosts."""
-from __future__ import annotations
+"""Profiles: what the compiler knows about migration tools and hosts.
 
-from migpipe.profiles.hosts import HostProfile, host_profile
-from migpipe.profiles.tools import ToolProfile, tool_profile
-
-__all__ = ["HostProfile", "ToolProfile", "host_profile", "tool_profile"]
+``migpipe.profiles.tools`` (one module per migration tool) and
+``migpipe.profiles.hosts`` (one module per host). Nothing is imported here:
+verify's fast path asks a host profile where its config file is without
+loading every tool profile.
+"""

@@ -17,22 +17,22 @@ if TYPE_CHECKING:
 HOST_MODULES = (render, fly, heroku)
 
 
-def _module(pipeline: Pipeline):
-    return next(m for m in HOST_MODULES if m.NAME == pipeline.host.name)
+def _module(host_name: str):
+    return next(m for m in HOST_MODULES if m.NAME == host_name)
 
 
 def host_profile(pipeline: Pipeline) -> HostProfile:
-    return _module(pipeline).build(pipeline)
+    return _module(pipeline.host.name).build(pipeline)
 
 
-def default_host_config(pipeline: Pipeline) -> str:
+def default_host_config(host_name: str, working_directory: str) -> str:
     """Where the host reads its config when outputs.host_config is omitted."""
-    return _module(pipeline).default_config_path(pipeline)
+    return _module(host_name).default_config_path(working_directory)
 
 
-def host_config_is_fixed(pipeline: Pipeline) -> bool:
+def host_config_is_fixed(host_name: str) -> bool:
     """Whether the host reads its config from nowhere but its default path."""
-    return _module(pipeline).CONFIG_PATH_IS_FIXED
+    return _module(host_name).CONFIG_PATH_IS_FIXED
 
 
 __all__ = [

@@ -1,7 +1,7 @@
 """What every host profile is made of.
 
 A host module has ``NAME``, ``build(pipeline) -> HostProfile``,
-``default_config_path(pipeline)`` (where the host reads its config when
+``default_config_path(working_directory)`` (where the host reads its config when
 outputs.host_config is omitted) and ``CONFIG_PATH_IS_FIXED`` (True when the
 host reads it from nowhere else, so outputs.host_config may not move it).
 

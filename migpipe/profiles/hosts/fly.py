@@ -16,19 +16,19 @@ NAME = "fly"
 CONFIG_PATH_IS_FIXED = False
 
 
-def default_config_path(pipeline: Pipeline) -> str:
-    return _in_working_directory(pipeline, "fly.toml")
+def default_config_path(working_directory: str) -> str:
+    return _in_working_directory(working_directory, "fly.toml")
 
 
-def _in_working_directory(pipeline: Pipeline, name: str) -> str:
-    return posixpath.normpath(posixpath.join(pipeline.project.working_directory, name))
+def _in_working_directory(working_directory: str, name: str) -> str:
+    return posixpath.normpath(posixpath.join(working_directory, name))
 
 
 def dockerfile_from_config(pipeline: Pipeline) -> str:
     """The Dockerfile as fly.toml must name it: flyctl reads [build] dockerfile
     relative to the directory of fly.toml, not to the working directory."""
     config_dir = posixpath.dirname(pipeline.output_paths()["host_config"]) or "."
-    return posixpath.relpath(_in_working_directory(pipeline, pipeline.host.dockerfile), config_dir)
+    return posixpath.relpath(_in_working_directory(pipeline.project.working_directory, pipeline.host.dockerfile), config_dir)
 
 
 def deploy_command(pipeline: Pipeline) -> str:

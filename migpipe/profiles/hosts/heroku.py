@@ -16,8 +16,8 @@ NAME = "heroku"
 CONFIG_PATH_IS_FIXED = True
 
 
-def default_config_path(pipeline: Pipeline) -> str:
-    return posixpath.normpath(posixpath.join(pipeline.project.working_directory, "Procfile"))
+def default_config_path(working_directory: str) -> str:
+    return posixpath.normpath(posixpath.join(working_directory, "Procfile"))
 
 
 def source_tree(pipeline: Pipeline) -> str:

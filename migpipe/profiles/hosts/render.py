@@ -14,7 +14,8 @@ NAME = "render"
 CONFIG_PATH_IS_FIXED = False
 
 
-def default_config_path(pipeline: Pipeline) -> str:
+def default_config_path(working_directory: str) -> str:
+    # At the repository root whatever the app's directory (rootDir says that).
     return "render.yaml"
 
 
