@@ -64,20 +64,21 @@ def _files_under(top: str, label: str, suffix: str = "") -> list[tuple[str, str]
     return found
 
 
-def source_digest(data: dict[str, Any]) -> str:
-    """The digest of pipeline.toml's parsed data, with migpipe's version and generator.
+def canonical_data(data: dict[str, Any]) -> str:
+    """pipeline.toml's parsed data as one text: sorted keys, no white space.
 
-    json.dumps with sorted keys is one text per TOML document's data (TOML
-    dates, which no key accepts, raise TypeError instead of being guessed at).
+    One text per TOML document's data (TOML dates, which no key accepts,
+    raise TypeError instead of being guessed at). No disk access: the model
+    keeps this text when it validates, and the digest is taken only when a
+    file is generated or verified.
     """
-    canonical = json.dumps(
-        {"migpipe": __version__, "generator": generator_fingerprint(), "pipeline": data},
-        sort_keys=True,
-        ensure_ascii=True,
-        separators=(",", ":"),
-        allow_nan=False,
-    )
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()[:20]
+    return json.dumps(data, sort_keys=True, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+
+
+def source_digest(canonical: str) -> str:
+    """The digest of pipeline.toml's data (``canonical_data``), migpipe's version and generator."""
+    text = "\0".join((__version__, generator_fingerprint(), canonical))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()[:20]
 
 
 def body_hash(text: str) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from migpipe.errors import FatalError
-from migpipe.markers import is_unchanged_output, source_digest
+from migpipe.markers import canonical_data, is_unchanged_output, source_digest
 
 
 def unchanged_outputs(config: str, root: str) -> list[str] | None:
@@ -33,7 +33,7 @@ def unchanged_outputs(config: str, root: str) -> list[str] | None:
 
     try:
         data = parse_toml(read_config_text(Path(config), config), config)
-        digest = source_digest(data)
+        digest = source_digest(canonical_data(data))
         paths = _output_paths(data)
     except (FatalError, TypeError, ValueError, KeyError, AttributeError):
         # Unreadable, not TOML, or data no generate run could have recorded

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from migpipe.compiler import compile_pipeline
 from migpipe.config import load_pipeline
 from migpipe.config.model import Pipeline
-from migpipe.markers import NOTICE, is_unchanged_output, read_hash, source_digest
+from migpipe.markers import NOTICE, canonical_data, is_unchanged_output, read_hash, source_digest
 from migpipe.unchanged import _output_paths, unchanged_outputs
 from tests.conftest import EXAMPLE_CONFIG, golden_configs
 from tests.test_validators import pipelines
@@ -23,7 +23,7 @@ HEAVY = ("pydantic", "jinja2", "typer", "ruamel")
 
 def test_every_output_starts_with_notice_and_source_digest() -> None:
     pipeline = load_pipeline(EXAMPLE_CONFIG)
-    digest = source_digest(tomllib.loads(EXAMPLE_CONFIG.read_text()))
+    digest = source_digest(canonical_data(tomllib.loads(EXAMPLE_CONFIG.read_text())))
     for file in compile_pipeline(pipeline):
         head = file.content.splitlines()[:4]
         assert any(NOTICE in line for line in head), file.path

@@ -18,7 +18,7 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from migpipe.config.paths import DEFAULT_PATHS, DEFAULT_WORKING_DIRECTORY, output_paths
-from migpipe.markers import source_digest
+from migpipe.markers import canonical_data, source_digest
 
 # --------------------------------------------------------------------------
 # Constrained string types
@@ -736,9 +736,9 @@ class Pipeline(Section):
     deploy: Deploy = Field(default_factory=Deploy)
     outputs: Outputs = Field(default_factory=Outputs)
 
-    # The digest of the data this model was validated from (see markers):
-    # what every generated file's header records.
-    _source_digest: str = PrivateAttr(default="")
+    # The data this model was validated from, as markers.canonical_data
+    # writes it: what the digest in every generated file's header is of.
+    _source: str = PrivateAttr(default="")
 
     @model_validator(mode="wrap")
     @classmethod
@@ -746,15 +746,17 @@ class Pipeline(Section):
         pipeline = handler(data)
         if isinstance(data, dict):
             # Only after validation succeeded: a digest always names valid data.
-            pipeline._source_digest = source_digest(data)
+            pipeline._source = canonical_data(data)
         return pipeline
 
     @property
     def digest(self) -> str:
         """The digest every generated file's header records (see migpipe.markers)."""
-        if not self._source_digest:
+        if not self._source:
             raise ValueError("a Pipeline has a digest only when validated from pipeline.toml data")
-        return self._source_digest
+        # Taken here, not at validation: it reads migpipe's templates and code,
+        # which commands that generate nothing (check-build, init) never need.
+        return source_digest(self._source)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Pipeline:
