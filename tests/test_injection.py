@@ -152,9 +152,7 @@ FIELDS: dict[tuple, Check] = {
         lambda w: _step(w, "backend-tests", "Test (1/1)")["run"]
     ),
     ("ci", "migpipe_requirement"): _in_workflow(
-        lambda w: shlex.split(
-            _step(w, "build-verification", "Check generated files match pipeline.toml")["run"].splitlines()[0]
-        )[-1]
+        lambda w: shlex.split(_step(w, "build-verification", "Install migpipe")["run"])[-1]
     ),
     ("deploy", "extra_steps", 0, "name"): _in_workflow(lambda w: _steps(w, "deploy")[-1]["name"]),
     ("deploy", "extra_steps", 0, "run"): _in_workflow(lambda w: _steps(w, "deploy")[-1]["run"]),
