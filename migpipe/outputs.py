@@ -20,7 +20,7 @@ from pathlib import Path
 
 from migpipe.compiler import GeneratedFile
 from migpipe.errors import OutputError
-from migpipe.markers import read_hash
+from migpipe.markers import read_header
 
 TEMP_SUFFIX = ".migpipe-tmp"
 
@@ -174,7 +174,7 @@ def plan_writes(root: Path, files: list[GeneratedFile], force: bool) -> list[Pla
             action = "create"
         elif current == file.content:
             action = "unchanged"
-        elif read_hash(current) is None:
+        elif read_header(current) is None:
             action = "replace"
             foreign.append(file.path)
         else:

@@ -109,7 +109,7 @@ def test_force_replaces_and_says_so(repo: Path, run_cli) -> None:
     result = generate(run_cli, repo, "--force")
     assert result.code == 0, result.err
     assert "replaced  render.yaml (it had no migpipe header; --force)" in result.out.splitlines()
-    assert "migpipe-hash:" in (repo / "render.yaml").read_text()
+    assert "migpipe-hash v2:" in (repo / "render.yaml").read_text()
     assert verify(run_cli, repo).code == 0
 
 
@@ -135,7 +135,7 @@ def test_symlink_inside_the_root_is_followed_and_kept(repo: Path, run_cli) -> No
     (repo / "render.yaml").symlink_to("deploy/render.yaml")
     assert generate(run_cli, repo).code == 0
     assert (repo / "render.yaml").is_symlink()
-    assert "migpipe-hash:" in (repo / "deploy" / "render.yaml").read_text()
+    assert "migpipe-hash v2:" in (repo / "deploy" / "render.yaml").read_text()
     assert verify(run_cli, repo).code == 0
 
 

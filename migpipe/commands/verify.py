@@ -85,19 +85,7 @@ def _colour_diff(diff: str) -> str:
 def run(config: str, root: str, output_format: str = "text") -> int:
     if output_format not in FORMATS:
         raise FormatError(f"--format {output_format}: expected one of {', '.join(FORMATS)}")
-    from migpipe.unchanged import unchanged_outputs
-
     out = sys.stdout
-    unchanged = unchanged_outputs(config, root)
-    if unchanged is not None:
-        # Every header records the digest of this pipeline.toml and its own
-        # body: the files are what generate would write, nothing to render.
-        if output_format == "json":
-            out.write("[]\n")
-        else:
-            print(f"ok: all {len(unchanged)} generated files match {config}")
-        return EXIT_OK
-
     from migpipe.compiler import compile_pipeline
     from migpipe.config import load_pipeline
     from migpipe.verify import find_drift
