@@ -101,6 +101,17 @@ def build_app():
 
         raise typer.Exit(command.run(files or [], root, config, output_format))
 
+    @app.command()
+    def deploy(
+        config: str = typer.Option(DEFAULT_CONFIG, "--config", "-c", help=CONFIG_HELP),
+        root: str = typer.Option(DEFAULT_ROOT, "--root", help="The git checkout to deploy from."),
+        sha: Optional[str] = typer.Option(None, "--sha", help="The commit to deploy (default $GITHUB_SHA)."),
+    ) -> None:
+        """Deploy exactly one commit through the host's API and wait until it is live."""
+        from migpipe.commands import deploy as command
+
+        raise typer.Exit(command.run(config, root, sha))
+
     return app
 
 

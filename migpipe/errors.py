@@ -39,3 +39,15 @@ class ConfigError(FatalError):
 
 class OutputError(FatalError):
     """An output path is unsafe or a file cannot be written."""
+
+
+class ApiError(FatalError):
+    """A host's or GitHub's API refused a request, or did not answer."""
+
+    exit_code = EXIT_FINDINGS
+
+
+class GateFailed(FatalError):
+    """A production gate said no: a deploy did not go live, an approval gate is missing."""
+
+    exit_code = EXIT_FINDINGS

@@ -337,6 +337,14 @@ class RenderHost(Section):
         default_factory=lambda: ["DATABASE_URL"],
         description="Environment variable names the service needs; values are set in Render's dashboard (sync: false).",
     )
+    service_id_secret: SecretName = Field(
+        default="RENDER_SERVICE_ID",
+        description="Secret holding the service's id (srv-…), for deploys through Render's API (deploy.mode = \"api\").",
+    )
+    api_key_secret: SecretName = Field(
+        default="RENDER_API_KEY",
+        description="Secret holding a Render API key, for deploys through Render's API (deploy.mode = \"api\").",
+    )
 
 
 _FLY_APP_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -662,9 +670,20 @@ class Deploy(Section):
         default="production-deploy",
         description="Environment holding the deploy secrets (no reviewers needed: migrate-prod was approved).",
     )
-    hook_secret: SecretName = Field(
-        default="RENDER_DEPLOY_HOOK_URL", description="Secret holding the host's deploy hook URL."
+    mode: Literal["api", "hook"] = Field(
+        default="api",
+        description=(
+            "api: deploy exactly the migrated commit through the host's API and wait until it is live. "
+            "hook (Render only, weaker): call the deploy hook, which deploys the branch head and is not confirmed."
+        ),
     )
+    hook_secret: SecretName = Field(
+        default="RENDER_DEPLOY_HOOK_URL", description="Secret holding Render's deploy hook URL (deploy.mode = \"hook\")."
+    )
+    wait_minutes: int = Field(
+        default=12, ge=1, le=120, description="How long `migpipe deploy` waits for the deploy to be live before failing."
+    )
+    poll_seconds: int = Field(default=10, ge=1, le=300, description="How often `migpipe deploy` asks the host.")
     extra_steps: list[ExtraStep] = Field(
         default_factory=list, description="The team's own deploy steps, run after the host deploy."
     )
@@ -773,11 +792,21 @@ class Pipeline(Section):
                 f"deploy.hook_secret: only Render deploys through a deploy hook; {self.host.name} reads "
                 "its credentials from the secret named in [host] (expected no hook_secret)"
             )
-        secret_key, secret = self._deploy_secret()
-        if self.approval.database_url_secret == secret:
+        if self.deploy.mode == "hook" and self.host.name != "render":
             problems.append(
-                f"{secret_key}: must differ from approval.database_url_secret (both are {secret!r})"
+                f"deploy.mode: 'hook' is Render's deploy hook; {self.host.name} deploys through its API "
+                "(expected \"api\")"
             )
+        if self.deploy.wait_minutes >= self.ci.deploy_timeout_minutes:
+            problems.append(
+                f"deploy.wait_minutes: {self.deploy.wait_minutes} leaves no time in the deploy job's "
+                f"{self.ci.deploy_timeout_minutes} minutes (expected less than ci.deploy_timeout_minutes)"
+            )
+        for secret_key, secret in self._deploy_secrets():
+            if self.approval.database_url_secret == secret:
+                problems.append(
+                    f"{secret_key}: must differ from approval.database_url_secret (both are {secret!r})"
+                )
         paths = self.output_paths()
         if self.outputs.host_config is None:
             # The host's own file was not there for Outputs to compare.
@@ -800,13 +829,15 @@ class Pipeline(Section):
         """Every output's path, an omitted host_config being the host's own file."""
         return output_paths(self.outputs.model_dump(), self.host.name, self.project.working_directory)
 
-    def _deploy_secret(self) -> tuple[str, str]:
-        """Where the deploy credential's secret name is set, and that name."""
+    def _deploy_secrets(self) -> list[tuple[str, str]]:
+        """Where each deploy credential's secret name is set, and that name."""
         if isinstance(self.host, FlyHost):
-            return "host.api_token_secret", self.host.api_token_secret
+            return [("host.api_token_secret", self.host.api_token_secret)]
         if isinstance(self.host, HerokuHost):
-            return "host.api_key_secret", self.host.api_key_secret
-        return "deploy.hook_secret", self.deploy.hook_secret
+            return [("host.api_key_secret", self.host.api_key_secret)]
+        if self.deploy.mode == "hook":
+            return [("deploy.hook_secret", self.deploy.hook_secret)]
+        return [("host.api_key_secret", self.host.api_key_secret), ("host.service_id_secret", self.host.service_id_secret)]
 
     def _host_config_problems(self, path: str) -> list[str]:
         from migpipe.profiles.hosts import default_host_config, host_config_is_fixed

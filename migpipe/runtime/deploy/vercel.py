@@ -1,0 +1,122 @@
+"""Vercel: build this commit in CI, deploy the prebuilt output, wait until READY.
+
+``vercel pull --yes --environment=production`` fetches the project's settings,
+``vercel build --prod`` builds the checkout here (so the build guard's view of
+what runs is the build that ships), and ``vercel deploy --prebuilt --prod``
+uploads exactly that output; its stdout is the deployment URL. The deployment
+carries ``--meta migpipeCommit=<SHA>``. ``GET /v13/deployments/{url}`` is
+polled until ``readyState`` is READY (ERROR or CANCELED fail). The CLI reads
+the token from ``VERCEL_TOKEN``, and the project from ``VERCEL_ORG_ID`` /
+``VERCEL_PROJECT_ID``, all in its environment: none is on a command line.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from migpipe.errors import ApiError
+from migpipe.runtime.deploy import DeployFailed, DeployOutcome, Wait, check_sha
+from migpipe.runtime.deploy.fly import head_commit
+from migpipe.runtime.http import ApiClient, check_base_url, quote_segment, text_field
+
+API_URL = "https://api.vercel.com"
+HOST = "Vercel"
+READY = "READY"
+FAILED = frozenset({"ERROR", "CANCELED"})
+META_KEY = "migpipeCommit"
+_URL_RE = re.compile(r"https://[A-Za-z0-9.-]+\S*")
+
+
+@dataclass(frozen=True)
+class VercelTarget:
+    token: str
+    org_id: str
+    project_id: str
+    working_directory: str  # where the app (and its .vercel/) lives
+    repository: Path
+    vercel: str = "vercel"
+    api_url: str = API_URL
+
+
+def commands(sha: str) -> list[list[str]]:
+    return [
+        ["pull", "--yes", "--environment=production"],
+        ["build", "--prod"],
+        ["deploy", "--prebuilt", "--prod", "--meta", f"{META_KEY}={sha}"],
+    ]
+
+
+def _run(target: VercelTarget, arguments: list[str], wait: Wait) -> str:
+    command = [target.vercel, *arguments]
+    wait.log("running: " + " ".join(command))
+    env = {
+        **os.environ,
+        "VERCEL_TOKEN": target.token,
+        "VERCEL_ORG_ID": target.org_id,
+        "VERCEL_PROJECT_ID": target.project_id,
+    }
+    completed = subprocess.run(
+        command,
+        cwd=target.repository / target.working_directory,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise DeployFailed(
+            DeployOutcome(HOST, "", "", f"vercel {arguments[0]} exit {completed.returncode}", False),
+            f"vercel {arguments[0]} failed (exit {completed.returncode})",
+        )
+    return completed.stdout
+
+
+def deploy(target: VercelTarget, sha: str, wait: Wait) -> DeployOutcome:
+    check_sha(sha)
+    head = head_commit(target.repository)
+    if head != sha:
+        raise DeployFailed(DeployOutcome(HOST, sha, "", "not started", False), f"the checkout is at {head}, not {sha}: refusing to build other files")
+    output = ""
+    for arguments in commands(sha):
+        try:
+            output = _run(target, arguments, wait)
+        except DeployFailed as exc:
+            raise DeployFailed(DeployOutcome(HOST, sha, "", exc.outcome.status, False), str(exc)) from None
+    urls = _URL_RE.findall(output)
+    if not urls:
+        raise ApiError("vercel deploy printed no deployment URL on stdout")
+    deployment_host = urllib.parse.urlsplit(urls[-1]).hostname or ""
+    client = ApiClient(
+        base_url=check_base_url(target.api_url, "Vercel API URL"),
+        name="Vercel API",
+        headers={"Authorization": f"Bearer {target.token}"},
+        secrets=(target.token,),
+    )
+    query = {"teamId": target.org_id} if target.org_id.startswith("team_") else None
+    ids: list[str] = []
+    commits: list[str] = []
+
+    def fetch() -> str:
+        body = client.request("GET", f"/v13/deployments/{quote_segment(deployment_host)}", query=query).body
+        found = text_field(body, "id")
+        if found:
+            ids.append(found)
+        commit = text_field(body, "meta", META_KEY)
+        if commit:
+            commits.append(commit)
+        return text_field(body, "readyState") or text_field(body, "status") or "unknown"
+
+    status, timed_out = wait.poll(fetch, lambda s: s == READY or s in FAILED, f"Vercel deployment {deployment_host}")
+    deploy_id = ids[-1] if ids else deployment_host
+    outcome = DeployOutcome(HOST, sha, deploy_id, status, live=status == READY and not timed_out)
+    if commits and commits[-1] != sha:
+        raise DeployFailed(DeployOutcome(HOST, sha, deploy_id, status, False), f"Vercel deployment {deploy_id} is of commit {commits[-1]}, not {sha}")
+    if timed_out:
+        raise DeployFailed(outcome, f"Vercel deployment {deploy_id} of {sha} was not READY after {wait.timeout_seconds:g} s (last state {status!r})")
+    if not outcome.live:
+        raise DeployFailed(outcome, f"Vercel deployment {deploy_id} of {sha} ended in state {status!r}")
+    return outcome
