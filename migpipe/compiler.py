@@ -125,21 +125,45 @@ def toml_str(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
+# How the templates are read; a template compiled under other options is
+# other code, so these name the compiled-template cache (migpipe.template_cache).
+_TEMPLATE_OPTIONS: dict[str, object] = {
+    "keep_trailing_newline": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "autoescape": False,
+    # Bash uses "{#" (${#array[@]}), so template comments are {## ... ##}.
+    "comment_start_string": "{##",
+    "comment_end_string": "##}",
+}
+
+
+def _tojson_sorted(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+_FILTERS = {
+    "yaml_str": yaml_str,
+    "yaml_run": yaml_run,
+    "sh_quote": sh_quote,
+    "md_code": md_code,
+    "toml_str": toml_str,
+    "tojson_sorted": _tojson_sorted,
+}
+
+
 def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from migpipe.template_cache import bytecode_cache
 
     env = Environment(
         loader=FileSystemLoader(str(templates_dir())),
         undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-        # Bash uses "{#" (${#array[@]}), so template comments are {## ... ##}.
-        comment_start_string="{##",
-        comment_end_string="##}",
+        bytecode_cache=bytecode_cache(_TEMPLATE_OPTIONS, list(_FILTERS)),
+        **_TEMPLATE_OPTIONS,  # type: ignore[arg-type]
     )
-    env.filters.update(yaml_str=yaml_str, yaml_run=yaml_run, sh_quote=sh_quote, md_code=md_code, toml_str=toml_str, tojson_sorted=lambda v: json.dumps(v, sort_keys=True))
+    env.filters.update(_FILTERS)
     return env
 
 

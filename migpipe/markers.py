@@ -52,7 +52,7 @@ OUTPUT_SHAPING = (
     "lint/kinds.py",
 )
 # Modules the compiler imports that decide nothing in its output.
-OUTPUT_NEUTRAL = ("errors.py", "resources.py")
+OUTPUT_NEUTRAL = ("errors.py", "resources.py", "template_cache.py")
 
 
 @dataclass(frozen=True)
