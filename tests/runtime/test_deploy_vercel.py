@@ -1,0 +1,101 @@
+"""Vercel: build in CI, deploy the prebuilt output, wait until READY. The Vercel
+CLI and API cannot be reached here: a stand-in ``vercel`` script (named as such)
+records its arguments and environment and prints a deployment URL like the real
+CLI; a local stand-in of the API answers GET /v13/deployments/{url}."""
+from __future__ import annotations
+
+import json
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migpipe.runtime.deploy import DeployFailed, Wait, vercel
+from tests.runtime.gitrepo import commit_files, init_repo
+from tests.runtime.standin import FakeClock, Request, api_standin
+
+TOKEN = "vercel_standinTOKEN_77"
+
+STANDIN_VERCEL = """\
+#!{python}
+# Stand-in for the vercel CLI: records argv, cwd and whether the token reached it.
+import json, os, sys
+with open(os.environ["VERCEL_STANDIN_LOG"], "a") as f:
+    f.write(json.dumps({{"argv": sys.argv[1:], "cwd": os.getcwd(), "token": os.environ.get("VERCEL_TOKEN"),
+                        "project": os.environ.get("VERCEL_PROJECT_ID")}}) + "\\n")
+if sys.argv[1] == "deploy":
+    print("https://acme-abc123-team.vercel.app")
+"""
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    script = tmp_path / "bin" / "vercel"
+    script.parent.mkdir()
+    script.write_text(STANDIN_VERCEL.format(python=sys.executable))
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("VERCEL_STANDIN_LOG", str(tmp_path / "vercel.log"))
+    return script
+
+
+def api(states: list[str], sha_of: dict[str, str]) -> Any:
+    it = iter(states)
+    last = {"state": states[0]}
+
+    def route(request: Request) -> tuple[int, Any]:
+        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            return 403, {"error": {"code": "forbidden"}}
+        if request.path.startswith("/v13/deployments/acme-abc123-team.vercel.app"):
+            last["state"] = next(it, last["state"])
+            return 200, {"id": "dpl_1", "readyState": last["state"], "meta": {"migpipeCommit": sha_of["sha"]}}
+        return 404, {"error": {"code": "not_found"}}
+
+    return route
+
+
+def _deploy(tmp_path: Path, cli: Path, states: list[str], other_commit: bool = False) -> tuple[Any, list[dict[str, Any]], list[Request]]:
+    repo = init_repo(tmp_path / "app")
+    sha = commit_files(repo, {"web/package.json": '{"scripts": {"build": "next build"}}\n'})
+    sha_of = {"sha": "0" * 40 if other_commit else sha}
+    clock = FakeClock()
+    with api_standin(api(states, sha_of)) as standin:
+        target = vercel.VercelTarget(TOKEN, "team_123", "prj_456", "web", repo, str(cli), standin.url)
+        try:
+            outcome: Any = vercel.deploy(target, sha, Wait(300, 5, clock, clock.sleep, lambda _: None))
+        except DeployFailed as exc:
+            outcome = exc
+        requests = list(standin.requests)
+    calls = [json.loads(line) for line in (tmp_path / "vercel.log").read_text().splitlines()]
+    return (outcome, sha), calls, requests  # type: ignore[return-value]
+
+
+def test_builds_here_deploys_the_prebuilt_output_and_waits_for_ready(tmp_path: Path, cli: Path) -> None:
+    (outcome, sha), calls, requests = _deploy(tmp_path, cli, ["BUILDING", "READY"])
+    assert [c["argv"] for c in calls] == [
+        ["pull", "--yes", "--environment=production"],
+        ["build", "--prod"],
+        ["deploy", "--prebuilt", "--prod", "--meta", f"migpipeCommit={sha}"],
+    ]
+    assert all(c["cwd"].endswith("/app/web") and c["token"] == TOKEN and c["project"] == "prj_456" for c in calls)
+    assert all(TOKEN not in " ".join(c["argv"]) for c in calls)
+    assert requests[0].path == "/v13/deployments/acme-abc123-team.vercel.app?teamId=team_123"
+    assert outcome.live and outcome.deploy_id == "dpl_1" and outcome.status == "READY"
+
+
+@pytest.mark.parametrize("state", ["ERROR", "CANCELED"])
+def test_error_and_canceled_fail(tmp_path: Path, cli: Path, state: str) -> None:
+    (outcome, _), _, _ = _deploy(tmp_path, cli, ["BUILDING", state])
+    assert isinstance(outcome, DeployFailed) and outcome.outcome.status == state
+
+
+def test_never_ready_times_out(tmp_path: Path, cli: Path) -> None:
+    (outcome, _), _, requests = _deploy(tmp_path, cli, ["QUEUED"])
+    assert isinstance(outcome, DeployFailed) and "not READY after 300 s" in str(outcome)
+    assert len(requests) == 61
+
+
+def test_a_deployment_of_another_commit_fails(tmp_path: Path, cli: Path) -> None:
+    (outcome, sha), _, _ = _deploy(tmp_path, cli, ["READY"], other_commit=True)
+    assert isinstance(outcome, DeployFailed) and f"not {sha}" in str(outcome)
