@@ -112,6 +112,16 @@ def build_app():
 
         raise typer.Exit(command.run(config, root, sha))
 
+    @app.command("approval-check")
+    def approval_check(
+        config: str = typer.Option(DEFAULT_CONFIG, "--config", "-c", help=CONFIG_HELP),
+        warn_only: bool = typer.Option(False, "--warn-only", help="Report a missing gate as a warning (the plan job)."),
+    ) -> None:
+        """Fail closed when migrate-prod's approval gate does not exist; report older runs waiting for approval."""
+        from migpipe.commands import approval_check as command
+
+        raise typer.Exit(command.run(config, warn_only=warn_only))
+
     return app
 
 

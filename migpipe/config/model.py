@@ -577,6 +577,15 @@ class Guards(Section):
 class Approval(Section):
     """The GitHub environment whose required reviewers approve migrate-prod."""
 
+    gate: Literal["reviewers", "dispatch"] = Field(
+        default="reviewers",
+        description=(
+            "reviewers: the environment's required reviewers approve migrate-prod (GitHub offers them only in "
+            "public repositories on Free/Pro/Team; `migpipe approval-check` fails closed without them). "
+            "dispatch: works on every plan; migrate-prod runs only from a workflow_dispatch (write access "
+            "needed) whose plan_digest input names the plan the dispatcher reviewed."
+        ),
+    )
     environment: EnvironmentName = Field(
         default="production", description="Environment with required reviewers gating migrate-prod."
     )
