@@ -54,11 +54,12 @@ def build_app():
     def init(
         root: str = typer.Option(DEFAULT_ROOT, "--root", help="Repository root to read and to write pipeline.toml in."),
         force: bool = typer.Option(False, "--force", help="Replace an existing pipeline.toml."),
+        host: Optional[str] = typer.Option(None, "--host", help="The host to generate for when the repository has no host config (render, fly, heroku)."),
     ) -> None:
         """Write a pipeline.toml from the repository's package.json, render.yaml and workflows."""
         from migpipe.commands import init as command
 
-        raise typer.Exit(command.run(root, force=force))
+        raise typer.Exit(command.run(root, force=force, host=host))
 
     @app.command()
     def generate(

@@ -51,3 +51,7 @@ class GateFailed(FatalError):
     """A production gate said no: a deploy did not go live, an approval gate is missing."""
 
     exit_code = EXIT_FINDINGS
+
+
+class AdoptError(FatalError):
+    """init cannot describe this repository in pipeline.toml (what was found, where, why)."""

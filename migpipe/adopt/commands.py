@@ -177,17 +177,32 @@ class MigrationCheck:
     reached: list[str]  # migrations reached through scripts (not removable here)
 
 
+# Commands that migrate unless told not to: the flags that turn the migration off.
+_DISARM: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(rw|redwood)\s+deploy\s+(render|flightcontrol)\s+api\b"), " --no-prisma --no-data-migrate"),
+)
+
+
 def remove_migrations(command: str, root: Path, workdir: Path, where: str) -> MigrationCheck:
-    """Drop each ``&&`` part that is itself a migration; report ones reached through scripts."""
+    """Drop each ``&&`` part that is itself a migration; report ones reached through scripts.
+
+    A part that migrates only by default (``rw deploy render api``) keeps its
+    other work: the flags that turn its migration off are added, and said so.
+    """
     kept: list[str] = []
     removed: list[str] = []
     reached: list[str] = []
-    for part in split_and_list(command):
+    for original in split_and_list(command):
+        part = original
+        for pattern, flags in _DISARM:
+            if pattern.search(part) and not part.endswith(flags):
+                part = part + flags
+                removed.append(f"{original}` → `{part}")
         scanner = Scanner(root, COMMON_FORBIDDEN)
         scanner.check_command(part, Step(where, 1), workdir)
         direct = [finding for finding in scanner.findings if len(finding.chain) == 1]
         if direct:
-            removed.append(part)
+            removed.append(original)
             continue
         for finding in scanner.findings:
             reached.append(f"{' → '.join(finding.chain[1:])}: {finding.command}")

@@ -13,16 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from migpipe.adopt.commands import command_problem, remove_migrations
-from migpipe.adopt.workflows import WorkflowFacts, load_yaml, read_workflow, relevance
+from migpipe.adopt.findings import HostFinding, ToolFinding
+from migpipe.adopt.repo import Repo, join
+from migpipe.adopt.stack import Stack, detect_stack
+from migpipe.adopt.workflows import WorkflowFacts, load_yaml, read_workflow
+from migpipe.errors import AdoptError
 
-LOCK_FILES = (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("package-lock.json", "npm"))
 INSTALL_COMMANDS = {"npm": "npm ci", "pnpm": "pnpm install --frozen-lockfile", "yarn": "yarn install --frozen-lockfile"}
 RENDER_RUNTIMES = ("node", "docker", "python", "ruby", "go", "elixir", "rust")
 RENDER_REGIONS = ("oregon", "ohio", "virginia", "frankfurt", "singapore")
-_NODE_VERSION_RE = re.compile(r"[0-9]+(\.[0-9x]+){0,2}|lts/\*|lts/[a-z]+")
 _SECRET_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
-# Directories never searched for schema.prisma.
-_SKIP_DIRS = {"node_modules", ".git", ".next", "dist", "build", ".turbo", "coverage"}
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Adoption:
     """What ``migpipe init`` writes and says."""
 
     root: Path
+    stack: Stack | None = None
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # "section.key" -> where it came from
     detected: list[str] = field(default_factory=list)
@@ -73,17 +74,43 @@ def _run_script(package_manager: str, script: str) -> str:
     return f"{package_manager} run {script}"
 
 
-def detect_repo(root: Path) -> Adoption:
-    adoption = Adoption(root)
-    package = _read_json(root / "package.json")
-    if package is None:
-        adoption.not_detected.append("package.json: not found or not JSON (a Node.js project is expected at the root)")
-        package = {}
-    render = _render_service(root, adoption)
-    workflow = _workflow(root, adoption)
-    package_manager = _project(root, package, render, workflow, adoption)
-    _tool(root, package, adoption)
-    _host(root, package, package_manager, render, adoption)
+def detect_repo(root: Path, host: str | None = None) -> Adoption:
+    """What pipeline.toml should hold for the repository at ``root``.
+
+    Raises AdoptError (exit 2) when migpipe cannot describe it: a tool or host
+    it has no profile for, a database other than PostgreSQL, several
+    candidates, with what was found and where.
+    """
+    stack = detect_stack(root, host)
+    if stack.refusal:
+        raise AdoptError(f"{root}: {stack.refusal}; nothing was written")
+    assert stack.tool is not None and stack.host is not None
+    adoption = Adoption(root, stack=stack)
+    repo = Repo(root)
+    directory = stack.directory
+    own = repo.package(directory)
+    package_data = own.data if own else {}
+    root_data = repo.root_package.data if repo.root_package else {}
+    package = package_data or root_data
+    if root_data.get("name") and package is not root_data:
+        # The project is the repository: its root package names it.
+        package = {**package, "name": root_data["name"]}
+    for note in stack.notes:
+        adoption.not_carried.append(note)
+    render = _render_service(root, adoption) if stack.host.name == "render" else None
+    workflow = _workflow(root, adoption, stack)
+    package_manager = _project(root, package, render, stack, adoption)
+    _tool(stack.tool, adoption)
+    _test_database_url(stack.tool, adoption)
+    if stack.host.name == "render":
+        _host(root, package, package_manager, render, adoption)
+    elif stack.host.name == "fly":
+        _fly(repo, stack.host, adoption)
+    elif stack.host.name == "heroku":
+        _heroku(repo, package, package_manager, adoption)
+    else:
+        adoption.values["host"] = {"name": stack.host.name}
+        adoption.sources["host.name"] = stack.host.evidence
     _ci(package, package_manager, workflow, adoption)
     return adoption
 
@@ -92,140 +119,166 @@ def detect_repo(root: Path) -> Adoption:
 # project
 
 
-def _project(root: Path, package: dict[str, Any], render: dict[str, Any] | None, workflow: WorkflowFacts | None, adoption: Adoption) -> str:
+def _project(root: Path, package: dict[str, Any], render: dict[str, Any] | None, stack: Stack, adoption: Adoption) -> str:
     name = package.get("name")
     if isinstance(name, str) and name.strip() and not command_problem(name.strip()):
-        adoption.set("project", "name", name.strip(), "package.json name")
+        adoption.set("project", "name", name.strip(), f"{join(stack.directory, 'package.json')} name")
     elif render and isinstance(render.get("name"), str):
         adoption.set("project", "name", render["name"], "render.yaml service name")
     else:
         adoption.default("project", "name", root.resolve().name or "app", "project name: no package.json name")
-
-    version, source = _node_version(root, package, render, workflow)
-    if version:
-        adoption.set("project", "node_version", version, source)
+    if stack.node_version:
+        adoption.set("project", "node_version", *stack.node_version)
+    elif stack.tool is not None and stack.tool.name in ("alembic", "django", "golang-migrate"):
+        pass  # not a Node.js project: the Node.js version is not used
     else:
-        adoption.default("project", "node_version", "20", "Node.js version: no .nvmrc, engines.node or setup-node step")
-
-    found = [manager for lock, manager in LOCK_FILES if (root / lock).is_file()]
-    declared = str(package.get("packageManager") or "").split("@")[0]
-    if len(found) == 1:
-        lock = next(lock for lock, manager in LOCK_FILES if manager == found[0])
-        adoption.set("project", "package_manager", found[0], lock)
-    elif declared in ("npm", "pnpm", "yarn"):
-        adoption.set("project", "package_manager", declared, "package.json packageManager")
-        if len(found) > 1:
-            adoption.not_carried.append(f"lock files of {', '.join(found)}: kept {declared} (package.json packageManager); remove the others")
-    elif found:
-        adoption.set("project", "package_manager", found[0], f"{found[0]} lock file (there are several)")
+        adoption.default("project", "node_version", "20", "Node.js version: no .nvmrc, .node-version, engines.node or setup-node step")
+    if stack.package_manager:
+        adoption.set("project", "package_manager", *stack.package_manager)
+    elif stack.tool is not None and stack.tool.name in ("alembic", "django", "golang-migrate"):
+        adoption.values.setdefault("project", {})["package_manager"] = "npm"
+        adoption.sources["project.package_manager"] = "not a Node.js project (unused)"
     else:
-        adoption.default("project", "package_manager", "npm", "package manager: no lock file")
-    adoption.values["project"]["working_directory"] = "."
-    adoption.sources["project.working_directory"] = "package.json is at the root"
-    return adoption.values["project"]["package_manager"]
+        adoption.default("project", "package_manager", "npm", "package manager: no packageManager field or lock file")
+    adoption.values["project"]["working_directory"] = stack.directory
+    adoption.sources["project.working_directory"] = (stack.tool.directory_source if stack.tool else "") or "the repository root"
+    python = _python_version(root, stack.directory)
+    if python:
+        adoption.set("project", "python_version", *python)
+    return str(adoption.values["project"]["package_manager"])
 
 
-def _node_version(root: Path, package: dict[str, Any], render: dict[str, Any] | None, workflow: WorkflowFacts | None) -> tuple[str | None, str]:
-    candidates: list[tuple[str, str]] = []
-    if workflow and workflow.node_version:
-        candidates.append((workflow.node_version, f"{workflow.path} setup-node"))
-    for name in (".nvmrc", ".node-version"):
-        try:
-            text = (root / name).read_text(encoding="utf-8").strip().splitlines()
-        except (OSError, UnicodeDecodeError):
-            continue
-        if text:
-            candidates.append((text[0].strip().removeprefix("v"), name))
-    engines = package.get("engines")
-    if isinstance(engines, dict) and isinstance(engines.get("node"), str):
-        match = re.search(r"\d+(\.[0-9x]+){0,2}", engines["node"])
-        if match:
-            # ">=22.0.0" -> "22": setup-node reads it as "the latest 22".
-            candidates.append((match.group().split(".")[0], "package.json engines.node"))
-    if render:
-        for env in render.get("envVars") or []:
-            if isinstance(env, dict) and env.get("key") == "NODE_VERSION" and env.get("value") is not None:
-                candidates.append((str(env["value"]), "render.yaml NODE_VERSION"))
-    for version, source in candidates:
-        if _NODE_VERSION_RE.fullmatch(version):
-            return version, source
-    return None, ""
+def _python_version(root: Path, directory: str) -> tuple[str, str] | None:
+    for folder in dict.fromkeys([directory, "."]):
+        for name in (".python-version", "runtime.txt"):
+            path = root / join(folder, name)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError:
+                continue
+            match = re.search(r"3\.\d{1,2}", text)
+            if match:
+                return match.group(), join(folder, name)
+    return None
 
 
 # --------------------------------------------------------------------------
 # tool
 
 
-def _tool(root: Path, package: dict[str, Any], adoption: Adoption) -> None:
-    adoption.values.setdefault("tool", {})["name"] = "prisma"
-    adoption.sources["tool.name"] = "init reads Prisma projects; for another tool, write [tool] by hand"
-    major, source = None, ""
-    for section in ("dependencies", "devDependencies"):
-        deps = package.get(section)
-        for dependency in ("prisma", "@prisma/client"):
-            if major is None and isinstance(deps, dict) and dependency in deps:
-                major = _major(deps[dependency])
-                source = f"package.json {section}.{dependency} {deps[dependency]!r}"
-    config = root / "prisma.config.ts"
-    if major in (6, 7):
-        adoption.set("tool", "version", major, source)
-    elif major is not None:
-        adoption.set("tool", "version", 6 if major < 7 else 7, source)
-        adoption.not_carried.append(f"Prisma {major} ({source}): migpipe supports Prisma 6 and 7; check tool.version")
-    elif config.is_file():
-        adoption.set("tool", "version", 7, "prisma.config.ts (Prisma 7 style)")
+def _tool(tool: ToolFinding, adoption: Adoption) -> None:
+    adoption.values.setdefault("tool", {})["name"] = tool.name
+    adoption.sources["tool.name"] = tool.evidence
+    adoption.detected.append(f"tool.name = {_show(tool.name)} (from {tool.evidence})")
+    if tool.engine:
+        adoption.detected.append(f"database = {tool.engine} (from {tool.engine_source})")
     else:
-        adoption.default("tool", "version", 6, "Prisma version: no prisma or @prisma/client dependency")
-
-    config_text = config.read_text(encoding="utf-8", errors="replace") if config.is_file() else ""
-    schema = None
-    match = re.search(r"\bschema\s*:\s*[\"'`]([^\"'`]+)[\"'`]", config_text)
-    prisma_section = package.get("prisma")
-    if match:
-        schema, source = match.group(1), "prisma.config.ts schema"
-    elif isinstance(prisma_section, dict) and isinstance(prisma_section.get("schema"), str):
-        schema, source = prisma_section["schema"], "package.json prisma.schema"
-    elif (root / "prisma" / "schema.prisma").is_file():
-        schema, source = "prisma/schema.prisma", "prisma/schema.prisma exists"
-    else:
-        found = _find_schema(root)
-        if found:
-            schema, source = found, f"{found} (found by search)"
-    schema = schema.removeprefix("./") if schema else None
-    if schema:
-        adoption.set("tool", "schema_path", schema, source)
-    else:
-        adoption.default("tool", "schema_path", "prisma/schema.prisma", "schema.prisma: not found")
-    migrations = re.search(r"\bmigrations\s*:\s*\{[^}]*\bpath\s*:\s*[\"'`]([^\"'`]+)[\"'`]", config_text)
-    if migrations:
-        adoption.set("tool", "migrations_dir", migrations.group(1).removeprefix("./"), "prisma.config.ts migrations.path")
-    else:
-        folder = str(Path(adoption.values["tool"]["schema_path"]).parent.as_posix())
-        guess = "migrations" if folder == "." else f"{folder}/migrations"
-        if (root / guess).is_dir():
-            adoption.set("tool", "migrations_dir", guess, f"{guess}/ beside the schema")
+        adoption.not_detected.append(f"database engine: nothing in {tool.directory} names it; migpipe assumes PostgreSQL, check it")
+    if tool.name == "prisma":
+        version = tool.version
+        source = tool.table_sources.get("version", "")
+        if version in (6, 7):
+            adoption.set("tool", "version", version, source)
+        elif version is not None:
+            adoption.set("tool", "version", 6 if version < 7 else 7, source)
+            adoption.not_carried.append(
+                f"Prisma {version} ({source}): migpipe generates for Prisma 6 and 7; wrote tool.version = {6 if version < 7 else 7}, whose migrate flags are the same; check it"
+            )
+        elif "config_path" in tool.table:
+            adoption.set("tool", "version", 7, "prisma.config.ts (Prisma 7 style)")
         else:
-            adoption.default("tool", "migrations_dir", guess, f"migrations directory: {guess}/ does not exist yet")
-    if config.is_file():
-        adoption.set("tool", "config_path", "prisma.config.ts", "prisma.config.ts exists")
+            adoption.default("tool", "version", 6, "Prisma version: no prisma or @prisma/client dependency")
+    for key, value in tool.table.items():
+        if key == "version":
+            continue
+        adoption.set("tool", key, value, tool.table_sources.get(key, tool.evidence))
 
 
-def _find_schema(root: Path, depth: int = 4) -> str | None:
-    found: list[str] = []
+def _test_database_url(tool: ToolFinding, adoption: Adoption) -> None:
+    urls = [v for v in tool.url_variables if v.role.startswith("url")]
+    if not urls:
+        others = [v for v in tool.url_variables if v.role == "part"]
+        if others:
+            adoption.not_carried.append(
+                f"{tool.name} reads its connection from {', '.join(v.name for v in others)} ({others[0].source}), not one URL; "
+                "the test jobs set test_database.url_env only"
+            )
+        return
+    chosen = next((v for v in urls if v.name == "DATABASE_URL"), urls[0])
+    if chosen.name.upper().startswith("GITHUB_"):
+        return
+    adoption.set("test_database", "url_env", chosen.name, f"{chosen.source} ({chosen.role})")
+    for other in tool.url_variables:
+        if other.name != chosen.name and other.role not in ("part",):
+            adoption.not_carried.append(
+                f"{other.source}: {tool.name} also reads {other.name} ({other.role}); the test jobs set only {chosen.name}: "
+                f"set {other.name} in the jobs that need it"
+            )
 
-    def walk(directory: Path, level: int) -> None:
-        try:
-            entries = sorted(directory.iterdir())
-        except OSError:
-            return
-        for entry in entries:
-            if entry.is_dir() and not entry.is_symlink() and entry.name not in _SKIP_DIRS and level < depth:
-                walk(entry, level + 1)
-            elif entry.name == "schema.prisma":
-                found.append(entry.relative_to(root).as_posix())
 
-    walk(root, 0)
-    return min(found, key=lambda path: (path.count("/"), path)) if found else None
+# --------------------------------------------------------------------------
+# fly and heroku
+
+
+def _fly(repo: Repo, host: HostFinding, adoption: Adoption) -> None:
+    import tomllib
+
+    adoption.values.setdefault("host", {})["name"] = "fly"
+    adoption.sources["host.name"] = host.evidence
+    try:
+        data = tomllib.loads(repo.text(host.path) or "") if host.path else {}
+    except tomllib.TOMLDecodeError as exc:
+        raise AdoptError(f"{host.path}: not valid TOML ({exc}); nothing was written") from None
+    app = data.get("app")
+    if isinstance(app, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", app):
+        adoption.set("host", "app", app, f"{host.path} app")
+    else:
+        adoption.default("host", "app", re.sub(r"[^a-z0-9-]+", "-", adoption.values["project"]["name"].lower()).strip("-")[:63] or "app", f"{host.path} app: missing")
+    region = data.get("primary_region")
+    if isinstance(region, str) and re.fullmatch(r"[a-z]{3}", region):
+        adoption.set("host", "primary_region", region, f"{host.path} primary_region")
+    else:
+        adoption.default("host", "primary_region", "iad", f"{host.path} primary_region: missing")
+    port = None
+    http = data.get("http_service")
+    if isinstance(http, dict) and isinstance(http.get("internal_port"), int):
+        port, source = http["internal_port"], f"{host.path} http_service.internal_port"
+    for service in data.get("services") or []:
+        if port is None and isinstance(service, dict) and isinstance(service.get("internal_port"), int):
+            port, source = service["internal_port"], f"{host.path} services.internal_port"
+    if port is not None:
+        adoption.set("host", "internal_port", port, source)
+    build: dict[str, Any] = data["build"] if isinstance(data.get("build"), dict) else {}
+    if isinstance(build.get("dockerfile"), str):
+        adoption.set("host", "dockerfile", build["dockerfile"].removeprefix("./"), f"{host.path} build.dockerfile")
+    release = (data.get("deploy") or {}).get("release_command") if isinstance(data.get("deploy"), dict) else None
+    if isinstance(release, str):
+        adoption.removed.append(f"{host.path} [deploy] release_command = {release!r} (migrations run only in the migrate-prod job)")
+    processes = data.get("processes")
+    if isinstance(processes, dict) and isinstance(processes.get("app"), str):
+        _host_command(adoption, repo.root, "start_command", "processes.app", processes["app"], f"{host.path} processes.app")
+
+
+def _heroku(repo: Repo, package: dict[str, Any], package_manager: str, adoption: Adoption) -> None:
+    adoption.values.setdefault("host", {})["name"] = "heroku"
+    adoption.sources["host.name"] = "Procfile / app.json"
+    name = re.sub(r"[^a-z0-9-]+", "-", str(adoption.values["project"]["name"]).lower()).strip("-")
+    name = (name if re.match(r"[a-z]", name) else f"app-{name}")[:30].rstrip("-")
+    adoption.default("host", "app", name if len(name) >= 3 else "my-app", "Heroku app name: the repository does not state it")
+    text = repo.text("Procfile") or ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r"^(\w[\w-]*):\s*(.+)$", line.strip())
+        if not match:
+            continue
+        process, command = match.group(1), " ".join(match.group(2).split())
+        if process == "web":
+            _host_command(adoption, repo.root, "start_command", "web", command, f"Procfile:{number} web")
+        elif process == "release":
+            adoption.removed.append(f"Procfile:{number} release: {command} (migrations run only in the migrate-prod job)")
+    if "start_command" not in adoption.values["host"]:
+        scripts: dict[str, Any] = package["scripts"] if isinstance(package.get("scripts"), dict) else {}
+        if "start" in scripts:
+            adoption.set("host", "start_command", _run_script(package_manager, "start"), "package.json scripts.start")
 
 
 # --------------------------------------------------------------------------
@@ -244,7 +297,12 @@ def _render_service(root: Path, adoption: Adoption) -> dict[str, Any] | None:
         adoption.not_detected.append("render.yaml: no web, worker or pserv service in it")
         return None
     # The service that runs the app's migrations is the one to guard.
-    candidates.sort(key=lambda s: "prisma" not in json.dumps(s, default=str))
+    def rank(service: dict[str, Any]) -> tuple[bool, bool, bool]:
+        text = json.dumps(service, default=str)
+        static = service.get("runtime", service.get("env")) == "static"
+        return static, "prisma" not in text and "migrat" not in text, "fromDatabase" not in text and "DATABASE_URL" not in text
+
+    candidates.sort(key=rank)
     if len(candidates) > 1:
         others = ", ".join(str(s.get("name")) for s in candidates[1:])
         adoption.not_carried.append(f"render.yaml: services {others} (pipeline.toml describes one service: {candidates[0].get('name')})")
@@ -255,8 +313,8 @@ def _render_service(root: Path, adoption: Adoption) -> dict[str, Any] | None:
 
 def _host(root: Path, package: dict[str, Any], package_manager: str, render: dict[str, Any] | None, adoption: Adoption) -> None:
     adoption.values.setdefault("host", {})["name"] = "render"
-    adoption.sources["host.name"] = "init reads Render's config; for fly or heroku, write [host] by hand"
-    scripts = package.get("scripts") if isinstance(package.get("scripts"), dict) else {}
+    adoption.sources["host.name"] = "render.yaml"
+    scripts: dict[str, Any] = package["scripts"] if isinstance(package.get("scripts"), dict) else {}
     project_name = adoption.values["project"]["name"]
     if render is None:
         # Render names are plain words: "@acme/api" -> "acme-api".
@@ -362,33 +420,24 @@ def _env_vars(render: dict[str, Any], adoption: Adoption) -> None:
 # ci (.github/workflows)
 
 
-def _workflow(root: Path, adoption: Adoption) -> WorkflowFacts | None:
-    directory = root / ".github" / "workflows"
-    files = sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")]) if directory.is_dir() else []
-    scored = []
-    for path in files:
-        document = load_yaml(path)
-        score = relevance(document)
-        if score:
-            scored.append((score, path.name == "ci-cd.yml", path, document))
-        else:
-            adoption.not_carried.append(f"{path.relative_to(root).as_posix()}: not read (not a push / pull_request workflow, or not YAML); left as it is")
-    if not scored:
-        adoption.not_detected.append("GitHub workflow: none under .github/workflows; CI commands come from package.json scripts")
+def _workflow(root: Path, adoption: Adoption, stack: Stack) -> WorkflowFacts | None:
+    for line in stack.workflows_left:
+        adoption.not_carried.append(line)
+    if stack.workflow is None:
+        adoption.not_detected.append("GitHub workflow: no push / pull_request CI workflow under .github/workflows; CI commands come from package.json scripts")
         return None
-    scored.sort(key=lambda item: (item[1], item[0]), reverse=True)
-    _, _, path, document = scored[0]
-    display = path.relative_to(root).as_posix()
-    for _, _, other, _ in scored[1:]:
-        adoption.not_carried.append(f"{other.relative_to(root).as_posix()}: left as it is (pipeline.toml replaces {display} only)")
-    facts = read_workflow(path, display, document)
+    choice = stack.workflow
+    adoption.detected.append(f"CI workflow = {choice.path} ({'; '.join(choice.reasons)})")
+    facts = read_workflow(root / choice.path, choice.path, choice.document)
+    if stack.main_branch:
+        facts.main_branch = stack.main_branch[0]
     adoption.removed.extend(facts.removed)
     adoption.not_carried.extend(facts.not_carried)
     return facts
 
 
 def _ci(package: dict[str, Any], package_manager: str, workflow: WorkflowFacts | None, adoption: Adoption) -> None:
-    scripts = package.get("scripts") if isinstance(package.get("scripts"), dict) else {}
+    scripts: dict[str, Any] = package["scripts"] if isinstance(package.get("scripts"), dict) else {}
     if workflow:
         if workflow.name:
             adoption.set("ci", "workflow_name", workflow.name, f"{workflow.path} name")
@@ -398,8 +447,8 @@ def _ci(package: dict[str, Any], package_manager: str, workflow: WorkflowFacts |
             adoption.set("ci", "install_command", workflow.install_command, f"{workflow.path} install step")
         if workflow.path != ".github/workflows/ci-cd.yml":
             adoption.set("outputs", "workflow", workflow.path, "the existing workflow it replaces")
-    if workflow and workflow.main_branch:
-        adoption.set("ci", "main_branch", workflow.main_branch, f"{workflow.path} on.push.branches")
+    if workflow and workflow.main_branch and adoption.stack and adoption.stack.main_branch:
+        adoption.set("ci", "main_branch", workflow.main_branch, adoption.stack.main_branch[1])
     else:
         adoption.default("ci", "main_branch", "main", "main branch: no workflow with on.push.branches")
 

@@ -82,7 +82,8 @@ def render_pipeline_toml(adoption: Adoption, schema_url: str) -> str:
     out += _table(adoption, "project")
     out += _table(adoption, "tool")
     out += _table(adoption, "host")
-    out += "auto_deploy = false".ljust(_COMMENT_COLUMN - 1) + " # always false: only the deploy job deploys\n"
+    if adoption.values.get("host", {}).get("name") == "render":
+        out += "auto_deploy = false".ljust(_COMMENT_COLUMN - 1) + " # always false: only the deploy job deploys\n"
     out += _table(adoption, "ci", skip=("test_jobs",))
     if adoption.sources.get("ci.test_jobs"):
         out += f"\n# Test jobs: {adoption.sources['ci.test_jobs']}. migrate-prod needs every one.\n"

@@ -27,7 +27,7 @@ def _schema_url() -> str:
     return schema["$id"]
 
 
-def run(root: str, force: bool = False) -> int:
+def run(root: str, force: bool = False, host: str | None = None) -> int:
     from migpipe.adopt import detect_repo, render_pipeline_toml
     from migpipe.config.loader import parse_toml
 
@@ -38,7 +38,7 @@ def run(root: str, force: bool = False) -> int:
     if target.exists() and not force:
         raise InitError(f"{target} already exists; edit it, or run `migpipe init --force` to replace it")
 
-    adoption = detect_repo(root_path)
+    adoption = detect_repo(root_path, host)
     text = render_pipeline_toml(adoption, _schema_url())
     _check(text, str(target), parse_toml)
 

@@ -94,7 +94,12 @@ def test_generate_after_init_keeps_the_team_jobs_and_verify_passes(tmp_path, cap
 
 def test_prisma7_pnpm_repo_without_workflow(tmp_path, capsys) -> None:
     repo = fixture_repo(tmp_path, "prisma7-pnpm")
-    code, out, _ = init(capsys, repo)
+    # No host config in the repository: refused, naming what to pass.
+    code, out, err = init(capsys, repo)
+    assert code == 2
+    assert "no host config found" in err and "--host" in err and "Traceback" not in err
+    assert not (repo / "pipeline.toml").exists()
+    code, out, _ = init(capsys, repo, "--host", "render")
     assert code == 0
     pipeline = load_pipeline(repo / "pipeline.toml")
     assert pipeline.tool.version == 7
@@ -113,24 +118,29 @@ def test_prisma7_pnpm_repo_without_workflow(tmp_path, capsys) -> None:
         "tests": ["pnpm run test"],
     }
     assert pipeline.test_database.jobs == ["tests"]
-    assert "not detected  GitHub workflow: none under .github/workflows" in out
+    assert "not detected  GitHub workflow: no push / pull_request CI workflow under .github/workflows" in out
     assert "not detected  main branch" in out
     assert 'main_branch = "main"' in (repo / "pipeline.toml").read_text()
 
 
-def test_empty_directory_gets_a_minimal_valid_config_and_says_what_it_guessed(tmp_path, capsys) -> None:
-    code, out, _ = init(capsys, tmp_path)
-    assert code == 0
-    pipeline = load_pipeline(tmp_path / "pipeline.toml")
-    assert pipeline.tool.version == 6
-    lines = out.splitlines()
-    assert not [line for line in lines if line.startswith("detected") and "test_database" not in line]
-    for missing in ("package.json", "Prisma version", "package manager", "Node.js version", "main branch"):
-        assert any(line.startswith("not detected") and missing in line for line in lines), missing
-    assert "# not detected: check it" in (tmp_path / "pipeline.toml").read_text()
+def test_empty_directory_is_refused_naming_what_was_looked_for(tmp_path, capsys) -> None:
+    # No migration tool: a guess would be a wrong pipeline, so nothing is written.
+    code, out, err = init(capsys, tmp_path)
+    assert code == 2
+    assert "no migration tool found" in err and "prisma" in err and "alembic" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "pipeline.toml").exists()
+
+
+def _minimal_prisma_render_repo(root: Path) -> None:
+    (root / "package.json").write_text('{"name": "x", "devDependencies": {"prisma": "6.1.0"}}')
+    (root / "prisma").mkdir()
+    (root / "prisma" / "schema.prisma").write_text('datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n')
+    (root / "render.yaml").write_text("services:\n  - type: web\n    name: x\n    runtime: node\n    buildCommand: npm ci\n    startCommand: npm start\n")
 
 
 def test_refuses_to_overwrite_without_force(tmp_path, capsys) -> None:
+    _minimal_prisma_render_repo(tmp_path)
     (tmp_path / "pipeline.toml").write_text("# mine\n")
     code, out, err = init(capsys, tmp_path)
     assert code == 2
@@ -151,7 +161,7 @@ def test_missing_root_is_a_usage_error(tmp_path, capsys) -> None:
 def test_secret_expressions_in_run_become_env_variables(tmp_path, capsys) -> None:
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
-    (tmp_path / "package.json").write_text('{"name": "x", "devDependencies": {"prisma": "6.1.0"}}')
+    _minimal_prisma_render_repo(tmp_path)
     (workflows / "deploy.yml").write_text(
         "on:\n  push:\n    branches: [main]\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    steps:\n"
         "      - name: Deploy\n"

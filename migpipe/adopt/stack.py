@@ -1,0 +1,244 @@
+"""The stack of a repository: its migration tool, database, host, CI workflow and Node setup.
+
+``detect_stack`` runs every tool and host detector and decides what
+pipeline.toml can describe. When it cannot (a tool or host migpipe has no
+profile for, a database other than PostgreSQL, several candidates), the
+``refusal`` says what was found, where, and why; init then exits 2.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from migpipe.adopt.ci_select import (
+    WorkflowChoice,
+    choose_workflow,
+    main_branch,
+    triggers,
+)
+from migpipe.adopt.findings import POSTGRESQL, HostFinding, ToolFinding
+from migpipe.adopt.host_detectors import HOST_DETECTORS
+from migpipe.adopt.repo import Repo, join
+from migpipe.adopt.tool_detectors import (
+    SUPPORTED_TOOL_DETECTORS,
+    UNSUPPORTED_TOOL_DETECTORS,
+)
+
+_NODE_VERSION_RE = re.compile(r"[0-9]+(\.[0-9x]+){0,2}|lts/\*|lts/[a-z]+")
+LOCK_FILES = (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("package-lock.json", "npm"), ("bun.lockb", "bun"), ("bun.lock", "bun"))
+
+
+def supported_tools() -> frozenset[str]:
+    """Tool names migpipe can generate for: the tool-profile registry."""
+    from migpipe.profiles.tools import TOOL_MODULES
+
+    return frozenset(module.NAME for module in TOOL_MODULES)
+
+
+def supported_hosts() -> frozenset[str]:
+    """Host names migpipe can generate for: the host-profile registry."""
+    from migpipe.profiles.hosts import HOST_MODULES
+
+    return frozenset(module.NAME for module in HOST_MODULES)
+
+
+@dataclass
+class Stack:
+    root: Path
+    tools: list[ToolFinding] = field(default_factory=list)
+    hosts: list[HostFinding] = field(default_factory=list)
+    tool: ToolFinding | None = None
+    host: HostFinding | None = None
+    workflow: WorkflowChoice | None = None
+    workflows_left: list[str] = field(default_factory=list)
+    main_branch: tuple[str, str] | None = None
+    node_version: tuple[str, str] | None = None
+    package_manager: tuple[str, str] | None = None
+    refusal: str | None = None
+    notes: list[str] = field(default_factory=list)  # found, not governed (e.g. a ClickHouse migrator)
+
+    @property
+    def directory(self) -> str:
+        return self.tool.directory if self.tool else "."
+
+
+def _choose_tool(stack: Stack) -> None:
+    tools = stack.tools
+    if not tools:
+        stack.refusal = (
+            "no migration tool found (looked for "
+            + ", ".join(sorted(supported_tools()))
+            + "); migpipe generates a pipeline for one of these"
+        )
+        return
+    other_db = [t for t in tools if t.engine not in (None, POSTGRESQL)]
+    for finding in other_db:
+        stack.notes.append(
+            f"{finding.name} in {finding.directory} ({finding.evidence}) targets {finding.engine} ({finding.engine_source}): "
+            "not PostgreSQL, so migpipe leaves it alone"
+        )
+    postgres = [t for t in tools if t.engine in (None, POSTGRESQL)]
+    supported = [t for t in postgres if t.supported]
+    unsupported = [t for t in postgres if not t.supported]
+    if not postgres:
+        first = other_db[0]
+        stack.refusal = (
+            f"{first.name} in {first.directory} targets {first.engine}, not PostgreSQL ({first.engine_source}); "
+            "everything migpipe generates (test database, pg_dump backup, lock and statement timeouts, SQL lint) assumes PostgreSQL"
+        )
+        return
+    if not supported:
+        found = "; ".join(f"{t.notes[0] if t.notes else t.name} in {t.directory} ({t.evidence})" for t in unsupported)
+        stack.refusal = (
+            f"found {found}: migpipe cannot generate a pipeline for "
+            + ("it" if len(unsupported) == 1 else "them")
+            + f" (it supports {', '.join(sorted(supported_tools()))})"
+        )
+        return
+    if len(supported) > 1:
+        listed = "; ".join(f"{t.name} in {t.directory} ({t.evidence})" for t in supported)
+        stack.refusal = f"several migration tools on PostgreSQL: {listed}; pipeline.toml governs one (choose with --tool and --working-directory)"
+        return
+    stack.tool = supported[0]
+    for finding in unsupported:
+        stack.notes.append(
+            f"{finding.notes[0] if finding.notes else finding.name} in {finding.directory} ({finding.evidence}): migpipe cannot "
+            "generate for it; its migrations are not governed"
+        )
+
+
+def _choose_host(stack: Stack, known: frozenset[str], chosen: str | None) -> None:
+    directory = stack.directory
+    hosts = stack.hosts
+    if chosen is not None:
+        if chosen not in known:
+            stack.refusal = f"--host {chosen}: migpipe generates for {', '.join(sorted(known))}"
+            return
+        found = next((h for h in hosts if h.name == chosen), None)
+        stack.host = found or HostFinding(chosen, True, "", "--host (no config file of it in the repository)")
+        for other in hosts:
+            if other is not found:
+                stack.notes.append(f"{other.evidence}: not the host chosen with --host {chosen}; left as it is")
+        return
+
+    def relevant(host: HostFinding) -> bool:
+        return host.directory == "." or directory == host.directory or directory.startswith(host.directory + "/")
+
+    apps = [h for h in hosts if relevant(h) and h.name not in ("docker", "aws-elastic-beanstalk")]
+    for host in hosts:
+        if not relevant(host):
+            stack.notes.append(f"{host.evidence}: deploys {host.directory}, not {directory} where the migrations are; left as it is")
+    usable = [h for h in apps if h.supported and h.name in known]
+    if len(usable) == 1:
+        stack.host = usable[0]
+        for other in apps:
+            if other is not usable[0]:
+                stack.notes.append(f"{other.evidence}: {'; '.join(other.notes) or 'another deployment'}; left as it is")
+        return
+    if len(usable) > 1:
+        listed = ", ".join(f"{h.name} ({h.evidence})" for h in usable)
+        stack.refusal = f"several hosts deploy {directory}: {listed}; pipeline.toml describes one (choose with --host)"
+        return
+    candidates = apps or [h for h in hosts if h.name in ("docker", "aws-elastic-beanstalk")]
+    if not candidates:
+        stack.refusal = (
+            f"no host config found (looked for render.yaml, fly.toml, Procfile, app.json, vercel.json); "
+            f"say where it deploys with --host ({', '.join(sorted(known))})"
+        )
+        return
+    described = []
+    for host in candidates:
+        why = "; ".join(host.notes) if host.notes else (
+            "migpipe has no Vercel host profile yet" if host.name == "vercel" else f"migpipe has no {host.name} host profile"
+        )
+        described.append(f"{host.name} ({host.evidence}): {why}")
+    stack.refusal = (
+        "no host migpipe can generate for: found " + "; ".join(described) + f" (it supports {', '.join(sorted(known))})"
+    )
+
+
+def _node_version(repo: Repo, stack: Stack) -> None:
+    directory = stack.directory
+    # The team's CI first: it is what setup-node gets today.
+    candidates: list[tuple[str, str]] = []
+    if stack.workflow:
+        for job in (stack.workflow.document.get("jobs") or {}).values():
+            for step in (job.get("steps") or []) if isinstance(job, dict) else []:
+                if isinstance(step, dict) and str(step.get("uses", "")).startswith("actions/setup-node"):
+                    version = (step.get("with") or {}).get("node-version")
+                    if version is not None and "${{" not in str(version):
+                        candidates.append((str(version), f"{stack.workflow.path} setup-node node-version"))
+    for folder in dict.fromkeys([directory, "."]):
+        for name in (".nvmrc", ".node-version"):
+            path = join(folder, name)
+            text = repo.text(path) if repo.exists(path) else None
+            if text and text.strip():
+                candidates.append((text.strip().splitlines()[0].strip().removeprefix("v"), path))
+    for folder in dict.fromkeys([directory, "."]):
+        package = repo.package(folder)
+        engines = package.data.get("engines") if package else None
+        if package and isinstance(engines, dict) and isinstance(engines.get("node"), str):
+            match = re.search(r"\d+", engines["node"])
+            if match:
+                candidates.append((match.group(), f"{package.path} engines.node {engines['node']!r}"))
+    for version, source in candidates:
+        if _NODE_VERSION_RE.fullmatch(version):
+            stack.node_version = (version, source)
+            return
+
+
+def _package_manager(repo: Repo, stack: Stack) -> None:
+    root = repo.root_package
+    declared = str(root.data.get("packageManager") or "") if root else ""
+    name = declared.split("@")[0]
+    if name in ("npm", "pnpm", "yarn"):
+        stack.package_manager = (name, f"package.json packageManager {declared.split('+')[0]!r}")
+        return
+    for lock, manager in LOCK_FILES:
+        for folder in dict.fromkeys([".", stack.directory]):
+            if repo.exists(join(folder, lock)) and manager != "bun":
+                stack.package_manager = (manager, join(folder, lock))
+                return
+    if repo.exists("pnpm-workspace.yaml"):
+        stack.package_manager = ("pnpm", "pnpm-workspace.yaml")
+        return
+    engines = root.data.get("engines") if root else None
+    if isinstance(engines, dict):
+        for manager in ("pnpm", "yarn"):
+            if manager in engines:
+                stack.package_manager = (manager, f"package.json engines.{manager}")
+                return
+
+
+def detect_stack(root: Path, host: str | None = None) -> Stack:
+    repo = Repo(root)
+    stack = Stack(root)
+    known_tools = supported_tools()
+    for tool_name, detector in {**SUPPORTED_TOOL_DETECTORS, **UNSUPPORTED_TOOL_DETECTORS}.items():
+        for finding in detector(repo):
+            finding.supported = finding.supported and tool_name in known_tools
+            stack.tools.append(finding)
+    known_hosts = supported_hosts()
+    for host_detector in HOST_DETECTORS.values():
+        for found in host_detector(repo):
+            found.supported = found.supported and found.name in known_hosts
+            stack.hosts.append(found)
+    _choose_tool(stack)
+    package = repo.package(stack.directory)
+    package_name = package.data.get("name") if package else None
+    stack.workflow, stack.workflows_left = choose_workflow(
+        repo, stack.directory, package_name if isinstance(package_name, str) else None
+    )
+    if stack.refusal is None:
+        _choose_host(stack, known_hosts, host)
+    if stack.workflow:
+        stack.main_branch = main_branch(stack.workflow.document)
+        if stack.main_branch:
+            stack.main_branch = (stack.main_branch[0], f"{stack.workflow.path} {stack.main_branch[1]}")
+    _node_version(repo, stack)
+    _package_manager(repo, stack)
+    return stack
+
+
+__all__ = ["Stack", "detect_stack", "supported_hosts", "supported_tools", "triggers"]
