@@ -123,7 +123,46 @@ def build_app():
 
         raise typer.Exit(command.run(config, warn_only=warn_only))
 
+    @app.command("lint", context_settings={"help_option_names": ["-h", "--help"]})
+    def lint(
+        files: List[str] = typer.Argument(..., help="SQL files to lint."),
+        output_format: str = typer.Option("text", "--format", help="text, json or github (annotations)."),
+        block: List[str] = typer.Option([], "--block", help="Kinds that block (comma-separated; moved from warn)."),
+        warn: List[str] = typer.Option([], "--warn", help="Kinds that only warn (comma-separated; moved from block)."),
+        config: Optional[str] = typer.Option(None, "--config", "-c", help="Take block/warn from this pipeline.toml."),
+    ) -> None:
+        """Lint SQL files against the migration policy: exit 0 clean or warnings, 1 blocked, 2 usage."""
+        from migpipe.commands import lint as command
+
+        raise typer.Exit(command.run(files, output_format, block, warn, config))
+
     return app
+
+
+def lint_parser() -> "argparse.ArgumentParser":
+    """`migpipe lint`, parsed with argparse: typer's import would be most of lint's time."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="migpipe lint",
+        description="Lint SQL files against the migration policy: exit 0 clean or warnings only, 1 blocked, 2 usage.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="SQL files to lint.")
+    parser.add_argument("--format", dest="output_format", default="text", choices=("text", "json", "github"))
+    parser.add_argument("--block", action="append", default=[], metavar="KIND,...", help="Kinds that block.")
+    parser.add_argument("--warn", action="append", default=[], metavar="KIND,...", help="Kinds that only warn.")
+    parser.add_argument("-c", "--config", default=None, help="Take block/warn from this pipeline.toml.")
+    return parser
+
+
+def _run_lint(argv: List[str]) -> int:
+    try:
+        args = lint_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse printed the usage error or the help
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    from migpipe.commands import lint as command
+
+    return command.run(args.files, args.output_format, args.block, args.warn, args.config)
 
 
 def plain_verify_args(argv: List[str]) -> Optional[dict[str, str]]:
@@ -174,6 +213,8 @@ def _run_typer(argv: List[str]) -> int:
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        if argv[:1] == ["lint"]:
+            return _run_lint(argv[1:])
         plain = plain_verify_args(argv)
         if plain is not None:
             from migpipe.commands import verify as command

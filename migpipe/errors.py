@@ -55,3 +55,10 @@ class GateFailed(FatalError):
 
 class AdoptError(FatalError):
     """init cannot describe this repository in pipeline.toml (what was found, where, why)."""
+
+
+class LintError(FatalError):
+    """The SQL could not be linted (squawk missing or failing, a source not linted).
+
+    Never a pass: the caller stops as it would for a blocking finding.
+    """

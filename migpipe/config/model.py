@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Literal, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Literal, Optional, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from migpipe.config.paths import DEFAULT_PATHS, DEFAULT_WORKING_DIRECTORY, output_paths
 from migpipe.markers import canonical_data, source_digest
+from migpipe.policy import DEFAULT_BLOCK, DEFAULT_WARN, KIND_NAMES
 
 # --------------------------------------------------------------------------
 # Constrained string types
@@ -496,41 +497,13 @@ class TestDatabase(Section):
     )
 
 
-DestructiveKind = Literal[
-    "drop-table",
-    "drop-column",
-    "drop-schema",
-    "drop-database",
-    "column-type-change",
-    "rename-table",
-    "rename-column",
-    "new-required-column",
-    "set-not-null",
-    "truncate-cascade",
-    "drop-index",
-    "non-concurrent-index",
-    "foreign-key-without-not-valid",
-    "constraint-without-not-valid",
-]
-
-DEFAULT_BLOCK: list[str] = [
-    "drop-table",
-    "drop-column",
-    "drop-schema",
-    "drop-database",
-    "column-type-change",
-    "rename-table",
-    "rename-column",
-    "new-required-column",
-    "set-not-null",
-    "truncate-cascade",
-]
-DEFAULT_WARN: list[str] = [
-    "drop-index",
-    "non-concurrent-index",
-    "foreign-key-without-not-valid",
-    "constraint-without-not-valid",
-]
+# The kinds and their defaults come from the one table in migpipe.policy; to
+# the type checker a kind is a str, to pydantic (validation, "did you mean",
+# the JSON schema's enum) a Literal of the table's names.
+if TYPE_CHECKING:
+    DestructiveKind = str
+else:
+    DestructiveKind = Literal[KIND_NAMES]
 
 
 class Guards(Section):
@@ -542,7 +515,7 @@ class Guards(Section):
     )
     block: list[DestructiveKind] = Field(
         default_factory=lambda: list(DEFAULT_BLOCK),
-        description="Destructive-change kinds that stop migrate-prod (exit 2).",
+        description="Kinds of change that stop migrate-prod (exit 2); see the runbook's table of kinds.",
     )
     warn: list[DestructiveKind] = Field(
         default_factory=lambda: list(DEFAULT_WARN),

@@ -1,0 +1,23 @@
+"""delete-without-where: DELETE with no WHERE deletes every row of a table.
+
+Not reported for a table this migration created (it holds nothing yet).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migpipe.lint.created import Created
+from migpipe.lint.parsed import Migration, relation
+from migpipe.lint.rules.base import Hit
+
+
+class DeleteWithoutWhere:
+    kind = "delete-without-where"
+
+    def check(self, migration: Migration, created: Created) -> Iterator[Hit]:
+        for statement in migration.statements:
+            if statement.type != "DeleteStmt" or "whereClause" in statement.node:
+                continue
+            table = relation(statement.node.get("relation"))
+            if not created.table(table, statement):
+                yield Hit(statement, f"DELETE without WHERE deletes every row of {table[1]}")

@@ -1,0 +1,36 @@
+"""update-without-where: UPDATE with no WHERE overwrites columns in every row.
+
+The old values are lost (unless backed up) and every row stays locked until
+the migration commits. The usual backfill of a column this migration added
+(``ADD COLUMN c``, then ``UPDATE t SET c = ...``) overwrites nothing, so it is
+not reported; nor is an UPDATE of a table this migration created. Warns by
+default (see migpipe.policy).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migpipe.lint.created import Created
+from migpipe.lint.parsed import Migration, relation
+from migpipe.lint.rules.base import Hit
+
+
+class UpdateWithoutWhere:
+    kind = "update-without-where"
+
+    def check(self, migration: Migration, created: Created) -> Iterator[Hit]:
+        for statement in migration.statements:
+            if statement.type != "UpdateStmt" or "whereClause" in statement.node:
+                continue
+            table = relation(statement.node.get("relation"))
+            columns = [
+                target["ResTarget"].get("name", "")
+                for target in statement.node.get("targetList", ())
+                if "ResTarget" in target
+            ]
+            existing = [column for column in columns if not created.column(table, column, statement)]
+            if existing:
+                yield Hit(
+                    statement,
+                    f"UPDATE without WHERE overwrites {', '.join(existing)} in every row of {table[1]}",
+                )

@@ -1,0 +1,140 @@
+"""The real squawk, run once over every source, with proof that it read each one.
+
+squawk takes its path arguments as glob patterns: a migration folder named
+``2024[1]_x`` matches nothing or something else, and older migrate scripts
+silently skipped it. So squawk never sees a user's path: each source's SQL
+is written to a private directory as ``000001.sql``, ``000002.sql``, ...
+(squawk runs there, with relative names), and ends with a probe statement,
+``DROP DATABASE migpipe_lint_probe``, that squawk always reports. A source
+without its probe in the report was not linted: the engine raises unless the
+source is unparseable (then squawk stopped before the probe, and the source
+is blocked anyway).
+
+squawk gets an empty config file, so a ``.squawk.toml`` in the repository
+cannot switch rules off; which rules count is the policy's decision
+(``migpipe.policy.SQUAWK_RULE_KINDS``); the others (style rules, and
+``require-lock-timeout`` / ``require-statement-timeout``, since migpipe sets
+both timeouts in the applying session) are ignored.
+
+The process starts before the sources are parsed and is collected after,
+so squawk and PostgreSQL's parser run at the same time.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from migpipe.errors import LintError
+from migpipe.lint.exemptions import neutralize_for_squawk
+
+PROBE_RULE = "ban-drop-database"
+PROBE = "\n;\nDROP DATABASE migpipe_lint_probe;\n"
+_MAX_ARGS_CHARS = 100_000  # per squawk process; far below any ARG_MAX
+
+
+@dataclass(frozen=True)
+class SquawkHit:
+    rule: str
+    message: str
+    help: str | None
+    line: int  # 0-based, as squawk reports it
+    column: int  # 0-based byte column
+
+
+def squawk_executable() -> str:
+    """squawk from migpipe's own environment first (the pinned one), else from PATH."""
+    beside = Path(sys.executable).with_name("squawk")
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("squawk")
+    if found is None:
+        raise LintError("squawk is not installed (pip install 'squawk-cli>=2'); the SQL cannot be linted")
+    return found
+
+
+class SquawkRun:
+    """squawk over every text, started at construction; ``results`` waits for it."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._directory = tempfile.TemporaryDirectory(prefix="migpipe-lint-")
+        root = Path(self._directory.name)
+        self._names = [f"{number:06d}.sql" for number in range(1, len(texts) + 1)]
+        self._last_lines = []
+        for name, text in zip(self._names, texts):
+            sql = neutralize_for_squawk(text)
+            (root / name).write_text(sql + PROBE, encoding="utf-8")
+            self._last_lines.append(sql.count("\n"))
+        (root / "squawk.toml").write_text("", encoding="utf-8")
+        executable = squawk_executable()
+        self._processes: list[tuple[subprocess.Popen[bytes], Path]] = []
+        for number, batch in enumerate(_batches(self._names)):
+            report = root / f"report-{number}.json"
+            with open(report, "wb") as output:
+                process = subprocess.Popen(
+                    [executable, "--config", "squawk.toml", "--reporter", "json", *batch],
+                    cwd=root,
+                    stdout=output,
+                    stderr=subprocess.PIPE,
+                    stdin=subprocess.DEVNULL,
+                )
+            self._processes.append((process, report))
+
+    def results(self) -> list[tuple[list[SquawkHit], bool]]:
+        """Per text, squawk's findings in it and whether squawk read it to its end (the probe)."""
+        try:
+            hits: dict[str, list[SquawkHit]] = {name: [] for name in self._names}
+            for process, report in self._processes:
+                _, stderr = process.communicate()
+                if process.returncode not in (0, 1):
+                    detail = stderr.decode("utf-8", "replace").strip().splitlines()
+                    raise LintError(
+                        f"squawk failed (exit {process.returncode}): {detail[0] if detail else 'no message'}"
+                    )
+                try:
+                    findings = json.loads(report.read_text(encoding="utf-8") or "[]")
+                except (OSError, ValueError) as exc:
+                    raise LintError(f"cannot read squawk's report: {exc}") from None
+                for finding in findings:
+                    name = finding.get("file", "")
+                    if name not in hits:
+                        raise LintError(f"squawk reported a file it was not given: {name!r}")
+                    hits[name].append(
+                        SquawkHit(
+                            rule=str(finding.get("rule_name", "")),
+                            message=str(finding.get("message", "")),
+                            help=finding.get("help"),
+                            line=int(finding.get("line", 0)),
+                            column=int(finding.get("column", 0)),
+                        )
+                    )
+            results = []
+            for name, last_line in zip(self._names, self._last_lines):
+                own = [hit for hit in hits[name] if hit.line <= last_line]
+                probe_seen = any(hit.rule == PROBE_RULE and hit.line == last_line + 2 for hit in hits[name])
+                results.append((own, probe_seen))
+            return results
+        finally:
+            for process, _ in self._processes:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+            self._directory.cleanup()
+
+
+def _batches(names: list[str]) -> list[list[str]]:
+    batches: list[list[str]] = [[]]
+    size = 0
+    for name in names:
+        if size + len(name) + 1 > _MAX_ARGS_CHARS and batches[-1]:
+            batches.append([])
+            size = 0
+        batches[-1].append(name)
+        size += len(name) + 1
+    return batches

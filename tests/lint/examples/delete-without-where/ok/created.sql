@@ -1,0 +1,3 @@
+CREATE TABLE tmp (id bigint);
+INSERT INTO tmp VALUES (1);
+DELETE FROM tmp;

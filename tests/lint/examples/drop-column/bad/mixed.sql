@@ -1,0 +1,2 @@
+ALTER TABLE users ADD COLUMN n int;
+ALTER TABLE users DROP COLUMN n, DROP COLUMN email;

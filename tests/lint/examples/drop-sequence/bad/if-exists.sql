@@ -1,0 +1,1 @@
+DROP SEQUENCE IF EXISTS app.s1, s2;

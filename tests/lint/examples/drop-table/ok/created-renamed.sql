@@ -1,0 +1,3 @@
+CREATE TABLE t (id bigint);
+ALTER TABLE t RENAME TO u;
+DROP TABLE u;

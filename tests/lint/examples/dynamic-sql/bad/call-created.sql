@@ -1,0 +1,2 @@
+CREATE FUNCTION cleanup() RETURNS void LANGUAGE sql AS $$ DELETE FROM users $$;
+SELECT cleanup();

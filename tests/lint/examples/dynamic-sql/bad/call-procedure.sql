@@ -1,0 +1,2 @@
+CREATE PROCEDURE app.wipe() LANGUAGE sql AS $$ DELETE FROM users $$;
+CALL app.wipe();

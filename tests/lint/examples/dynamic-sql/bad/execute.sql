@@ -1,0 +1,2 @@
+PREPARE p AS DELETE FROM users;
+EXECUTE p;

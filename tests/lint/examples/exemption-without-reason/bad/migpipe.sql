@@ -1,0 +1,2 @@
+-- migpipe-ignore truncate
+TRUNCATE users;

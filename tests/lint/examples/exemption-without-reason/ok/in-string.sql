@@ -1,0 +1,1 @@
+SELECT '-- squawk-ignore ban-drop-table';

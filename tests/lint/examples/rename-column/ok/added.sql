@@ -1,0 +1,2 @@
+ALTER TABLE users ADD COLUMN n int;
+ALTER TABLE users RENAME COLUMN n TO m;

@@ -1,0 +1,2 @@
+CREATE TABLE staging (id bigint);
+ALTER TABLE staging SET SCHEMA archive;

@@ -1,0 +1,1 @@
+ALTER DATABASE app SET statement_timeout = 0;

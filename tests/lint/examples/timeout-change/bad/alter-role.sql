@@ -1,0 +1,1 @@
+ALTER ROLE app SET lock_timeout = 0;

@@ -1,0 +1,1 @@
+SET SESSION Lock_Timeout = '0';

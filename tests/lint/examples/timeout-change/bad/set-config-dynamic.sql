@@ -1,0 +1,1 @@
+SELECT set_config(name, '0', false) FROM settings;

@@ -1,0 +1,1 @@
+SELECT set_config('app.tenant', '1', true);

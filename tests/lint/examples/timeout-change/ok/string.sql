@@ -1,0 +1,1 @@
+SELECT 'SET lock_timeout = 0';

@@ -1,0 +1,2 @@
+ALTER TABLE users ADD COLUMN role text;
+UPDATE users SET role = 'USER';

@@ -1,0 +1,2 @@
+CREATE TABLE t (a int);
+UPDATE t SET a = 1;
