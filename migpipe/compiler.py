@@ -16,6 +16,7 @@ from typing import Any
 
 from migpipe import __version__
 from migpipe.config.model import Pipeline
+from migpipe.manifest import MANIFEST_PATH, manifest_text
 from migpipe.markers import with_header
 from migpipe.pins import ACTIONS, action_ref
 from migpipe.policy import rules_for
@@ -26,7 +27,7 @@ from migpipe.resources import templates_dir
 
 @dataclass(frozen=True)
 class GeneratedFile:
-    kind: str  # workflow / build_guard / migrate_script / host_config / runbook
+    kind: str  # workflow / build_guard / migrate_script / host_config / runbook / manifest
     path: str  # relative to the repository root, POSIX
     content: str
     executable: bool
@@ -231,4 +232,7 @@ def compile_pipeline(pipeline: Pipeline) -> list[GeneratedFile]:
                 executable=spec.executable,
             )
         )
+    # Last, and itself compared by verify: the files migpipe owns.
+    contents = {file.path: file.content for file in files}
+    files.append(GeneratedFile("manifest", MANIFEST_PATH, manifest_text(contents, context["digest"]), executable=False))
     return files

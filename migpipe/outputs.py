@@ -2,27 +2,58 @@
 
 ``plan_writes`` checks every output first (path inside the root, no symlink
 leading out, not a directory, parents that can be directories, not someone
-else's file) and reports every problem at once; only when there is none does
-``apply_writes`` touch the disk. It first stages every file as a temporary
-file next to its target and only then renames them into place, so a failure
-while writing (disk full, read-only directory) leaves every target as it was.
-Each rename is atomic and the new file keeps the existing file's mode.
+else's file, never pipeline.toml itself) and reports every problem at once;
+only when there is none does ``apply_writes`` touch the disk.
+
+Every change is one transaction recorded in a journal, ``.migpipe/journal.json``
+(written to a temporary name, then renamed: a reader sees a whole journal or
+none):
+
+1. the journal is written in state ``staging``, listing every target;
+2. each new file is staged next to its target (``.NAME.migpipe-tmp``), and each
+   file to be replaced or removed gets a second name (``.NAME.migpipe-old``, a
+   hard link);
+3. the journal turns to ``commit``: from here on the change is decided;
+4. each staged file is renamed over its target (atomic) and each orphaned
+   output is unlinked;
+5. the second names go, then the journal.
+
+A ``kill -9`` anywhere leaves each file wholly old or wholly new (a rename is
+atomic) and the journal says how to finish: the next ``generate`` (or
+``recover``) drops a ``staging`` transaction (every target is still old) and
+completes a ``commit`` one (every target becomes new), so across files it is
+all or nothing once repaired. A failure inside the process after step 3
+turns the journal to ``rollback`` and puts the second names back. Nothing
+temporary survives a repair. ``generation_lock`` (``flock`` on the root
+directory) keeps two generates from interleaving; names are fixed, so the
+lock is what makes them safe.
+
+``MIGPIPE_TEST_KILL_AT=N`` (tests only) SIGKILLs the process just before its
+Nth change to the disk, so tests can interrupt a run at every step.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
 import os
-import secrets
 import shutil
+import signal
 import stat
-import tempfile
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from migpipe.compiler import GeneratedFile
 from migpipe.errors import OutputError
+from migpipe.manifest import MANIFEST_PATH, content_hash, recorded_files
 from migpipe.markers import read_header
 
 TEMP_SUFFIX = ".migpipe-tmp"
+OLD_SUFFIX = ".migpipe-old"
+JOURNAL_PATH = ".migpipe/journal.json"
+LOCK_TIMEOUT_SECONDS = 120.0
 
 # What is wrong with an output path, as verify prints it.
 NOT_A_FILE = "not a file"
@@ -58,9 +89,10 @@ class Existing:
 
 @dataclass(frozen=True)
 class PlannedWrite:
-    file: GeneratedFile
+    file: GeneratedFile | None  # None for "remove"
     target: Path
-    action: str  # "create", "update", "replace" (a file migpipe did not make), "unchanged"
+    action: str  # "create", "update", "replace" (a file migpipe did not make), "unchanged", "remove"
+    path: str  # as pipeline.toml names it (relative to the root)
 
 
 def check_root(root: Path) -> Path:
@@ -149,9 +181,27 @@ def read_existing(root: Path, relative: str) -> Existing:
         raise OutputProblem(relative, UNREADABLE, f"cannot be read ({exc.strerror or exc})") from None
 
 
-def plan_writes(root: Path, files: list[GeneratedFile], force: bool) -> list[PlannedWrite]:
-    """Decide what to do with every output, or raise one OutputError listing every problem."""
-    check_root(root)
+def _is_through_link(root_real: Path, relative: str) -> bool:
+    """Whether ``root/relative`` reaches its file through a symbolic link."""
+    return Path(os.path.join(root_real, *relative.split("/"))) != Path(
+        os.path.realpath(os.path.join(root_real, *relative.split("/")))
+    )
+
+
+def plan_writes(
+    root: Path, files: list[GeneratedFile], force: bool, protected: tuple[Path, ...] = ()
+) -> list[PlannedWrite]:
+    """Decide what to do with every output, or raise one OutputError listing every problem.
+
+    ``protected`` files (pipeline.toml) are never written, whatever the path
+    or link that leads to them. ``--force`` replaces a file migpipe did not
+    write only where the output path itself is: never through a symbolic
+    link, which would overwrite a file that is not an output. Files listed by
+    the committed manifest that are no longer outputs are planned for removal
+    (``plan_orphans``).
+    """
+    root_real = check_root(root)
+    protected_real = {path.resolve() for path in protected}
     plans = []
     problems: list[str] = []
     foreign = []
@@ -161,6 +211,12 @@ def plan_writes(root: Path, files: list[GeneratedFile], force: bool) -> list[Pla
             existing = read_existing(root, file.path)
         except OutputProblem as exc:
             problems.append(str(exc))
+            continue
+        if existing.target in protected_real:
+            problems.append(
+                f"{file.path}: leads to {existing.target}, the policy file itself (through a symbolic link); "
+                "refusing to overwrite it (expected an output path of its own)"
+            )
             continue
         if existing.target in targets:
             problems.append(
@@ -175,11 +231,19 @@ def plan_writes(root: Path, files: list[GeneratedFile], force: bool) -> list[Pla
         elif current == file.content:
             action = "unchanged"
         elif read_header(current) is None:
+            if _is_through_link(root_real, file.path):
+                shown = existing.target.relative_to(root_real).as_posix()
+                problems.append(
+                    f"{file.path}: is a symbolic link to {shown}, a file migpipe did not generate; "
+                    "refusing to write through the link, even with --force "
+                    f"(replace the link by the file, or point the output at {shown})"
+                )
+                continue
             action = "replace"
             foreign.append(file.path)
         else:
             action = "update"
-        plans.append(PlannedWrite(file, existing.target, action))
+        plans.append(PlannedWrite(file, existing.target, action, file.path))
     # Checked on real paths, so a symlinked directory cannot hide it: one
     # output where another needs a directory would fail halfway through writing.
     for target, path in targets.items():
@@ -194,9 +258,82 @@ def plan_writes(root: Path, files: list[GeneratedFile], force: bool) -> list[Pla
             + ", ".join(foreign)
             + " (move them away, or run again with --force to replace them)"
         )
+    orphans, orphan_problems = plan_orphans(root, files)
+    problems += orphan_problems
     if problems:
         raise OutputError("\n".join(problems))
-    return plans
+    return plans + orphans
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """A file the committed manifest lists at a path that is no longer an output."""
+
+    path: str
+    target: Path
+    unedited: bool  # still byte for byte what migpipe wrote there
+
+
+def find_orphans(root: Path, files: list[GeneratedFile]) -> list[Orphan]:
+    """Files still present at paths the committed manifest owns and pipeline.toml no longer names.
+
+    The committed manifest is read only to find such paths: it can add drift,
+    never clear it. Paths that lead outside the root are ignored.
+    """
+    try:
+        manifest = read_existing(root, MANIFEST_PATH).content
+    except OutputProblem:
+        return []
+    current = {file.path for file in files}
+    current_targets = set()
+    for file in files:
+        with contextlib.suppress(OutputProblem):
+            current_targets.add(resolve_inside(root, file.path))
+    found = []
+    for path, recorded in sorted(recorded_files(manifest).items()):
+        if path in current or path == MANIFEST_PATH:
+            continue
+        try:
+            existing = read_existing(root, path)
+        except OutputProblem:
+            continue
+        if existing.content is None or existing.target in current_targets:
+            continue  # gone, or the same file as an output (through a link)
+        unedited = content_hash(existing.content) == recorded and read_header(existing.content) is not None
+        found.append(Orphan(path, existing.target, unedited))
+    return found
+
+
+def plan_orphans(root: Path, files: list[GeneratedFile]) -> tuple[list[PlannedWrite], list[str]]:
+    """Removals of unedited orphans; a problem for each edited one."""
+    plans, problems = [], []
+    for orphan in find_orphans(root, files):
+        if orphan.unedited:
+            plans.append(PlannedWrite(None, orphan.target, "remove", orphan.path))
+        else:
+            problems.append(
+                f"{orphan.path}: migpipe generated this file for an output that pipeline.toml no longer has "
+                f"(listed in {MANIFEST_PATH}), and it has been edited since; refusing to remove it "
+                "(move what you need into pipeline.toml, then delete the file or move it away, and run generate again)"
+            )
+    return plans, problems
+
+
+# --------------------------------------------------------------------------
+# Writing: one journaled transaction (see the module's docstring).
+
+
+def _checkpoint() -> None:
+    """Before each change to the disk: the tests' kill switch (MIGPIPE_TEST_KILL_AT)."""
+    kill_at = os.environ.get("MIGPIPE_TEST_KILL_AT")
+    if kill_at:
+        global _operations
+        _operations += 1
+        if _operations >= int(kill_at):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+_operations = 0
 
 
 def _umask() -> int:
@@ -215,112 +352,294 @@ def _mode_for(target: Path, executable: bool) -> int:
     return mode
 
 
-def _make_parents(directory: Path, created: list[Path]) -> None:
+def _temp_of(target: Path) -> Path:
+    return target.with_name(f".{target.name}{TEMP_SUFFIX}")
+
+
+def _old_of(target: Path) -> Path:
+    return target.with_name(f".{target.name}{OLD_SUFFIX}")
+
+
+def _missing_parents(directory: Path) -> list[Path]:
     missing = []
     for parent in [directory, *directory.parents]:
         if parent.exists():
             break
         missing.append(parent)
-    for parent in reversed(missing):
-        parent.mkdir()
-        created.append(parent)
+    return list(reversed(missing))
 
 
-def _stage(target: Path, content: str, mode: int) -> Path:
-    """Write ``content`` to a new temporary file next to ``target``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+def _fsync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: Path, content: str, mode: int | None = None) -> None:
+    """Create ``path`` (which must not exist) with ``content``, flushed to disk."""
+    _checkpoint()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
+        if mode is not None:
+            os.chmod(path, mode)
     except BaseException:
-        os.unlink(tmp)
+        path.unlink(missing_ok=True)
         raise
-    return Path(tmp)
 
 
-def _backup(target: Path) -> Path | None:
-    """A second name for the file at ``target``, so a failed rename can be undone."""
-    if not target.exists():
+def _unlink(path: Path) -> None:
+    if os.path.lexists(path):
+        _checkpoint()
+        path.unlink(missing_ok=True)
+
+
+def _replace(source: Path, target: Path) -> None:
+    _checkpoint()
+    os.replace(source, target)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    target: Path  # the real file (symlinks inside the root followed)
+    action: str  # "write" or "remove"
+    existed: bool
+
+
+class _Journal:
+    """The transaction's record under the root; every write of it is atomic."""
+
+    def __init__(self, root_real: Path) -> None:
+        self.root = root_real
+        self.path = root_real / JOURNAL_PATH
+        self.temp = self.path.with_name(self.path.name + TEMP_SUFFIX)
+
+    def write(self, state: str, entries: list[_Entry], directories: list[Path]) -> None:
+        document = {
+            "state": state,
+            "entries": [
+                {"target": self._relative(e.target), "action": e.action, "existed": e.existed} for e in entries
+            ],
+            "directories": [self._relative(d) for d in directories],
+        }
+        if not self.path.parent.is_dir():
+            _checkpoint()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        _unlink(self.temp)
+        _write_file(self.temp, json.dumps(document, indent=1) + "\n")
+        _replace(self.temp, self.path)
+        _fsync_directory(self.path.parent)
+
+    def read(self) -> tuple[str, list[_Entry], list[Path]] | None:
+        """The recorded transaction; None when there is none. OutputError when it cannot be trusted."""
+        _unlink(self.temp)  # an interrupted write of the journal: the previous one (or none) stands
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise OutputError(f"{JOURNAL_PATH}: cannot be read ({exc.strerror or exc})") from None
+        try:
+            document = json.loads(text)
+            state = document["state"]
+            entries = [
+                _Entry(self._inside(item["target"]), item["action"], bool(item["existed"]))
+                for item in document["entries"]
+            ]
+            directories = [self._inside(item) for item in document["directories"]]
+            if state not in ("staging", "commit", "rollback") or any(
+                e.action not in ("write", "remove") for e in entries
+            ):
+                raise ValueError(state)
+        except (ValueError, KeyError, TypeError):
+            raise OutputError(
+                f"{JOURNAL_PATH}: an interrupted generate left a journal migpipe cannot read; "
+                "check the outputs by hand (git status), delete the journal, then run generate again"
+            ) from None
+        return state, entries, directories
+
+    def remove(self) -> None:
+        _unlink(self.path)
+        _fsync_directory(self.path.parent)
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def _inside(self, relative: object) -> Path:
+        """A journal path, only if it stays inside the root (a journal is read, not trusted)."""
+        if not isinstance(relative, str) or not relative or os.path.isabs(relative) or ".." in relative.split("/"):
+            raise ValueError(relative)
+        path = self.root / relative
+        if self.root not in Path(os.path.realpath(path.parent)).parents and Path(os.path.realpath(path.parent)) != self.root:
+            raise ValueError(relative)
+        return path
+
+
+def _finish(journal: _Journal, state: str, entries: list[_Entry], directories: list[Path]) -> None:
+    """Bring a recorded transaction to an end: dropped, completed or rolled back. Idempotent."""
+    if state == "commit":
+        for entry in entries:
+            if entry.action == "write" and os.path.lexists(_temp_of(entry.target)):
+                _replace(_temp_of(entry.target), entry.target)
+            elif entry.action == "remove":
+                _unlink(entry.target)
+    elif state == "rollback":
+        for entry in entries:
+            temp, old = _temp_of(entry.target), _old_of(entry.target)
+            if entry.existed:
+                if os.path.lexists(old):
+                    _replace(old, entry.target)
+            elif entry.action == "write" and not os.path.lexists(temp):
+                _unlink(entry.target)  # created, then renamed into place
+            _unlink(temp)
+    for entry in entries:  # staging: nothing was renamed; every state: the extra names go
+        _unlink(_temp_of(entry.target))
+        _unlink(_old_of(entry.target))
+    if state != "commit":
+        for directory in reversed(directories):
+            with contextlib.suppress(OSError):
+                if directory.is_dir() and not any(directory.iterdir()):
+                    _checkpoint()
+                    directory.rmdir()
+    for directory in {entry.target.parent for entry in entries}:
+        _fsync_directory(directory)
+    journal.remove()
+
+
+def recover(root: Path) -> str | None:
+    """Finish what an interrupted generate left; the state it found ("staging", "commit", "rollback") or None.
+
+    Call it holding ``generation_lock``.
+    """
+    journal = _Journal(check_root(root))
+    recorded = journal.read()
+    if recorded is None:
         return None
-    backup = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.migpipe-old")
+    state, entries, directories = recorded
     try:
-        os.link(target, backup)  # no copy: the old file simply keeps a second name
-    except OSError:
-        shutil.copy2(target, backup)
-    return backup
+        _finish(journal, state, entries, directories)
+    except OSError as exc:
+        raise OutputError(
+            f"{JOURNAL_PATH}: cannot finish the generate that was interrupted ({exc.strerror or exc}); "
+            "fix that, then run generate again"
+        ) from None
+    return state
 
 
-def _undo(plan: PlannedWrite, backup: Path | None) -> None:
-    if backup is not None:
-        os.replace(backup, plan.target)
-    else:
-        plan.target.unlink(missing_ok=True)
+def interrupted(root: Path) -> bool:
+    """Whether an interrupted generate left a journal (verify reports it; it never repairs)."""
+    return os.path.lexists(check_root(root) / JOURNAL_PATH)
 
 
-def _raise_as_output_error(exc: BaseException, current: PlannedWrite | None) -> None:
+@contextlib.contextmanager
+def generation_lock(
+    root: Path, timeout: float = LOCK_TIMEOUT_SECONDS, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Hold the repository's generate lock: an exclusive ``flock`` on the root directory.
+
+    A lock on the directory itself leaves no lock file behind. A second
+    generate waits (``on_wait`` is called once), then fails with an
+    OutputError after ``timeout`` seconds.
+    """
+    root_real = check_root(root)
+    fd = os.open(root_real, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        deadline = time.monotonic() + timeout
+        waited = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not waited and on_wait is not None:
+                    on_wait()
+                waited = True
+                if time.monotonic() >= deadline:
+                    raise OutputError(
+                        f"{root}: another `migpipe generate` is writing in this repository and still holds its "
+                        f"lock after {timeout:g} s; nothing was written (run generate again when it has finished)"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _raise_as_output_error(exc: BaseException, current: str | None) -> None:
     """After every change was undone: an OSError becomes a message naming its file."""
     if isinstance(exc, OSError) and current is not None:
-        raise OutputError(
-            f"{current.file.path}: cannot be written ({exc.strerror or exc}); no file was changed"
-        ) from None
+        raise OutputError(f"{current}: cannot be written ({exc.strerror or exc}); no file was changed") from None
 
 
-def apply_writes(plans: list[PlannedWrite]) -> None:
-    """Write every planned file, or none of them.
+def apply_writes(root: Path, plans: list[PlannedWrite]) -> None:
+    """Write every planned file and remove every planned orphan, or change nothing.
 
-    Phase 1 stages every file next to its target; phase 2 renames them into
-    place, keeping a second name for each replaced file so that a failed
-    rename puts back the files already renamed.
+    Call it holding ``generation_lock``, after ``recover``.
     """
+    journal = _Journal(check_root(root))
     pending = [plan for plan in plans if plan.action != "unchanged"]
-    staged: list[tuple[PlannedWrite, Path]] = []
-    created_dirs: list[Path] = []
-    current = None
-
-    def clean_up() -> None:
-        for _, tmp in staged:
-            tmp.unlink(missing_ok=True)
-        for directory in reversed(created_dirs):
-            try:
-                directory.rmdir()
-            except OSError:
-                pass
-
+    if not pending:
+        return
+    if not journal.path.parent.is_dir():  # where the journal (and the manifest) live
+        _checkpoint()
+        journal.path.parent.mkdir(parents=True, exist_ok=True)
+    entries = [
+        _Entry(plan.target, "remove" if plan.action == "remove" else "write", os.path.lexists(plan.target))
+        for plan in pending
+    ]
+    directories: list[Path] = []
+    for plan in pending:
+        for directory in _missing_parents(plan.target.parent):
+            if directory not in directories:
+                directories.append(directory)
+    journal.write("staging", entries, directories)
+    current: str | None = None
+    try:
+        for directory in directories:
+            current = next(p.path for p in pending if directory in p.target.parents)
+            _checkpoint()
+            directory.mkdir(exist_ok=True)
+        for plan, entry in zip(pending, entries):
+            current = plan.path
+            if plan.file is not None:
+                _write_file(_temp_of(plan.target), plan.file.content, _mode_for(plan.target, plan.file.executable))
+            if entry.existed:
+                _link_old(plan.target)
+        journal.write("commit", entries, directories)
+    except BaseException as exc:
+        _finish(journal, "staging", entries, directories)
+        _raise_as_output_error(exc, current)
+        raise
     try:
         for plan in pending:
-            current = plan
-            _make_parents(plan.target.parent, created_dirs)
-            mode = _mode_for(plan.target, plan.file.executable)
-            staged.append((plan, _stage(plan.target, plan.file.content, mode)))
+            current = plan.path
+            if plan.file is not None:
+                _replace(_temp_of(plan.target), plan.target)
+            else:
+                _unlink(plan.target)
     except BaseException as exc:
-        clean_up()
+        journal.write("rollback", entries, directories)
+        _finish(journal, "rollback", entries, directories)
         _raise_as_output_error(exc, current)
         raise
+    _finish(journal, "commit", entries, directories)
 
-    done: list[tuple[PlannedWrite, Path | None]] = []
+
+def _link_old(target: Path) -> None:
+    """A second name for the file at ``target``, so a failed rename can be undone."""
+    old = _old_of(target)
+    _checkpoint()
     try:
-        for plan, tmp in staged:
-            current = plan
-            backup = _backup(plan.target)
-            try:
-                os.replace(tmp, plan.target)
-            except BaseException:
-                if backup is not None:
-                    backup.unlink(missing_ok=True)
-                raise
-            done.append((plan, backup))
-    except BaseException as exc:
-        for plan, backup in reversed(done):
-            try:
-                _undo(plan, backup)
-            except OSError:
-                pass
-        clean_up()
-        _raise_as_output_error(exc, current)
-        raise
-    for _, backup in done:
-        if backup is not None:
-            backup.unlink(missing_ok=True)
+        os.link(target, old)  # no copy: the old file simply keeps a second name
+    except OSError:
+        shutil.copy2(target, old)

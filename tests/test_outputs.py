@@ -21,6 +21,7 @@ OUTPUTS = [
     "scripts/migrate-with-guards.sh",
     "render.yaml",
     "docs/migrations-runbook.md",
+    ".migpipe/manifest.json",
 ]
 SCRIPTS = OUTPUTS[1:3]
 
@@ -64,7 +65,7 @@ def test_generate_twice_changes_nothing(repo: Path, run_cli) -> None:
     before = snapshot(repo)
     second = generate(run_cli, repo)
     assert second.code == 0
-    assert second.out == "all 5 generated files are up to date\n"
+    assert second.out == "all 6 generated files are up to date\n"
     assert snapshot(repo) == before
     assert verify(run_cli, repo).code == 0
 
@@ -191,8 +192,9 @@ def test_a_failure_while_staging_writes_nothing(repo: Path) -> None:
     # The disk changes between planning and writing: docs/ cannot be created.
     (repo / "docs").write_text("")
     with pytest.raises(OutputError, match=r"^docs/migrations-runbook.md: cannot be written .*; no file was changed$"):
-        apply_writes(plans)
-    assert sorted(p.name for p in repo.iterdir()) == ["docs"], "created directories are removed again"
+        apply_writes(repo, plans)
+    assert sorted(p.name for p in repo.iterdir()) == [".migpipe", "docs"], "created directories are removed again"
+    assert list((repo / ".migpipe").iterdir()) == [], "no journal or temporary file is left"
 
 
 def test_a_failure_while_renaming_puts_back_the_old_files(repo: Path, run_cli) -> None:
@@ -205,7 +207,7 @@ def test_a_failure_while_renaming_puts_back_the_old_files(repo: Path, run_cli) -
     (repo / "render.yaml" / "keep").write_text("")  # a non-empty directory cannot be replaced
     before = snapshot(repo)
     with pytest.raises(OutputError, match=r"^render.yaml: cannot be written .*; no file was changed$"):
-        apply_writes(plans)
+        apply_writes(repo, plans)
     assert {path: (data, mode) for path, (data, mode, _) in snapshot(repo).items()} == {
         path: (data, mode) for path, (data, mode, _) in before.items()
     }
@@ -233,13 +235,13 @@ def test_verify_reports_each_kind_of_drift(repo: Path, run_cli) -> None:
         "render.yaml: not a file: is a directory (expected a regular file)",
         "docs/migrations-runbook.md: missing: the file does not exist; run `migpipe generate`",
     ]
-    assert result.err == "3 of 5 generated files differ from pipeline.toml\n"
+    assert result.err == "3 of 6 generated files differ from pipeline.toml\n"
 
 
 def test_verify_on_an_empty_repository(repo: Path, run_cli) -> None:
     result = verify(run_cli, repo)
     assert result.code == 1
-    assert [line.split(": ")[1] for line in result.out.splitlines()] == ["missing"] * 5
+    assert [line.split(": ")[1] for line in result.out.splitlines()] == ["missing"] * 6
 
 
 def test_verify_does_not_block_on_a_named_pipe(repo: Path, run_cli) -> None:
