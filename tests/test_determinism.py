@@ -35,4 +35,4 @@ def test_output_is_byte_identical_across_environments(tmp_path: Path) -> None:
         {"PYTHONHASHSEED": "4242", "TZ": "Pacific/Kiritimati", "LC_ALL": "C.UTF-8"},
     )
     assert first == second
-    assert len(first) == 5
+    assert len(first) == 6  # five outputs and .migpipe/manifest.json
