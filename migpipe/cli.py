@@ -96,11 +96,12 @@ def build_app():
         root: str = typer.Option(".", "--root", help="Repository root: scripts are looked up here, and only here."),
         config: Optional[str] = typer.Option(None, "--config", "-c", help="The policy file (default pipeline.toml when no FILE is given)."),
         output_format: str = typer.Option("text", "--format", help="text or json."),
+        strict: bool = typer.Option(False, "--strict", help="Also fail (exit 1) when a reference could not be followed."),
     ) -> None:
-        """Exit 1 if anything the host runs on its own reaches a database migration."""
+        """Exit 1 if anything a host runs on its own reaches a database migration."""
         from migpipe.commands import check_build as command
 
-        raise typer.Exit(command.run(files or [], root, config, output_format))
+        raise typer.Exit(command.run(files or [], root, config, output_format, strict))
 
     @app.command()
     def deploy(

@@ -12,6 +12,7 @@ guard reports what it can show, never what a name suggests.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -19,9 +20,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
+from migpipe.buildguard import programs
 from migpipe.buildguard import words as cmd
+from migpipe.buildguard.docker import Image, Stage
+from migpipe.buildguard.runners import WorkspaceRun, task_runner, workspace_run
 from migpipe.buildguard.shell import Word, split_commands
-from migpipe.buildguard.sources import BuildGuardError, Package, entries_of, kind_of, read_text
+from migpipe.buildguard.sources import (
+    BuildGuardError,
+    EntryCommand,
+    Package,
+    entries_of,
+    kind_of,
+    load_toml_file,
+    read_text,
+    script_phase,
+)
+from migpipe.buildguard.workspace import Member, Workspace, load_workspace
 from migpipe.profiles.tools import UNREADABLE_SCRIPT_NAMES, ForbiddenCommand
 
 # migpipe's own scripts: they name migration commands on purpose.
@@ -50,9 +64,21 @@ class Finding:
     command: str
     label: str  # the ForbiddenCommand's label
     chain: tuple[str, ...]  # from the entry point to the command itself
+    phase: str = ""  # BUILD, RELEASE, START (CI for a host's test run)
+    exemption: str | None = None  # the written reason, when pipeline.toml exempts the entry point
+
+    @property
+    def entry(self) -> str:
+        """The entry point, ``file:line``."""
+        return self.chain[0].split(" ", 1)[0]
+
+    @property
+    def entry_file(self) -> str:
+        return self.entry.rsplit(":", 1)[0]
 
     def __str__(self) -> str:
-        return f"{' → '.join(self.chain)}: {self.command} ({self.label})"
+        tail = f" [exempt: {self.exemption}]" if self.exemption else ""
+        return f"{' → '.join(self.chain)}: {self.command} ({self.label}){tail}"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -61,7 +87,24 @@ class Finding:
             "command": self.command,
             "label": self.label,
             "chain": list(self.chain),
+            "phase": self.phase,
+            "exemption": self.exemption,
         }
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A reference the guard could not follow: what, why, and the chain that reached it."""
+
+    reference: str
+    reason: str
+    chain: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{' → '.join(self.chain)}: {self.reference}: {self.reason}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"reference": self.reference, "reason": self.reason, "chain": list(self.chain)}
 
 
 @dataclass(frozen=True)
@@ -73,6 +116,11 @@ class _Context:
     # The package.json whose script it is: `npm run X` in a script means
     # that same file's X (whatever the file is called).
     package: Package | None = None
+    # Inside a container: the image, the stage, and the directory inside it.
+    image: Image | None = None
+    stage: Stage | None = None
+    image_cwd: str | None = None
+    args: tuple[str, ...] = ()  # the arguments the current script or program was given
 
 
 def literal_forbidden(command: str) -> ForbiddenCommand:
@@ -119,9 +167,15 @@ class Scanner:
         self.forbidden = [(item, re.compile(item.pattern)) for item in forbidden] + self.as_written
         self.own_script_names = OWN_SCRIPT_NAMES | {PurePosixPath(p).name for p in own_scripts}
         self.findings: list[Finding] = []
-        self._reported: set[tuple[str, int, str, str]] = set()
-        self._visited: set[tuple[object, ...]] = set()
+        self.unresolved: list[Unresolved] = []
+        self._reported: set[tuple[str, ...]] = set()
+        self._visited: set[tuple[object, ...]] = set()  # per entry point: a chain never loops
+        self._files_done: set[Path] = set()
         self._packages: dict[Path, Package | None] = {}
+        self._workspaces: dict[Path, Workspace | None] = {}
+        self._phase = ""
+        self._index: list[str] | None = None  # repository files, built when a path must be searched
+        self.followed: set[str] = set()  # every file read on the way (for the guard's header, the bench)
 
     # ------------------------------------------------------------------
     # Entry points
@@ -129,26 +183,52 @@ class Scanner:
     def check_file(self, path: Path, chain: tuple[Step, ...] = ()) -> None:
         """Everything the host runs because of this file (kind from its name)."""
         path = path.resolve()
-        if ("file", path) in self._visited:
+        if path in self._files_done:
             return
-        self._visited.add(("file", path))
+        self._files_done.add(path)
         display = self.display(path)
         text = read_text(path, display)
+        self.followed.add(display)
         if self._is_own_script(path, text):
             return
-        entries = entries_of(path, text, display)
+        entries = entries_of(path, text, display, self.root)
         for entry in entries.commands:
-            step = Step(display, entry.line, entry.what)
-            self._visit_text(entry.text, chain, step, _Context(entry.cwd, path.parent), entry.spans_lines)
+            self.check_entry(entry, display, chain)
         if entries.scripts:
             package = self._package(path.parent, path)
             for name in entries.scripts:
+                self._visited = set()
+                self._phase = script_phase(name)
+                self._run_script(package, name, [], chain, hooks=True)
+        for package_path, names, phase in entries.packages:
+            package = self._package(package_path.parent, package_path)
+            for name in names:
+                self._visited = set()
+                self._phase = phase if phase != "BUILD" else script_phase(name)
                 self._run_script(package, name, [], chain, hooks=True)
         for line, what, other in entries.files:
             self.check_file(other, (*chain, Step(display, line, what)))
+        for line, what, dockerfile in entries.images:
+            # The container starts the image's own CMD/ENTRYPOINT.
+            started = entries_of(dockerfile, read_text(dockerfile, self.display(dockerfile)), self.display(dockerfile), self.root)
+            for entry in started.commands:
+                if entry.phase == "START":
+                    self.check_entry(entry, self.display(dockerfile), (*chain, Step(display, line, what)))
+
+    def check_entry(self, entry: EntryCommand, display: str, chain: tuple[Step, ...] = ()) -> None:
+        self._visited = set()
+        self._phase = entry.phase
+        step = Step(display, entry.line, entry.what)
+        context = _Context(entry.cwd, entry.cwd, image=entry.image, stage=entry.stage, image_cwd=entry.image_cwd)
+        if entry.image is not None and entry.image_cwd is not None:
+            mapped = self._from_image(entry.image_cwd, context)
+            if mapped is not None and mapped.is_dir():
+                context = replace(context, cwd=mapped)
+        self._visit_text(entry.text, chain, step, context, entry.spans_lines)
 
     def check_command(self, command: str, step: Step, cwd: Path) -> None:
         """A command the host runs, as written in its config (``step`` says where)."""
+        self._visited = set()
         self._visit_text(command, (), step, _Context(cwd, cwd), spans_lines=False)
 
     def display(self, path: Path) -> str:
@@ -169,8 +249,8 @@ class Scanner:
             line = step.line + command.line - 1 if spans_lines else step.line
             here = (*chain, Step(step.file, line, step.what))
             words = cmd.strip_prefix(list(command.words))
-            if words and words[0].text == "cd":
-                context = replace(context, cwd=self._cd(context.cwd, words[1:]), package=None)
+            if words and words[0].text in ("cd", "pushd"):
+                context = self._cd(context, words[1:])
                 continue
             shown = " ".join(word.text for word in command.words)
             self._visit_command(words, here, context, shown)
@@ -183,6 +263,8 @@ class Scanner:
             stage = cmd.strip_prefix(stage or [])
             if not stage or cmd.program_of(stage) in cmd.MESSAGES:
                 return
+            if stage[0].text.startswith(("-", "<<")) or "://" in stage[0].text:
+                return  # arguments to an image's own entrypoint, a heredoc, a case pattern
             inner = cmd.shell_string(stage)
             if inner is not None:
                 self._visit_text(inner, chain[:-1], chain[-1], context, spans_lines=False)
@@ -192,10 +274,13 @@ class Scanner:
                 for text in parallel:
                     self._visit_text(text, chain[:-1], chain[-1], context, spans_lines=False)
                 return
+            if self._match(stage, chain, shown, self.as_written):
+                return
+            run = workspace_run(stage)
+            if run is not None and self._run_workspace(run, chain, context, shown):
+                return
             call = cmd.script_call(stage)
             if call is not None:
-                if self._match(stage, chain, shown, self.as_written):
-                    return
                 unresolved = self._run_script_call(call, chain, context)
                 if unresolved is not None and self._match_script_names(call.names, chain, shown):
                     return
@@ -203,9 +288,28 @@ class Scanner:
                 continue
             if self._match(stage, chain, shown, self.forbidden):
                 return
+            task = task_runner(stage)
+            if task is not None:
+                self._run_task(task, chain, context, shown)
+                return
+            if self._run_supervisord(stage, chain, context):
+                return
+            if self._run_program(stage, chain, context):
+                return
+            if cmd.program_of(stage) in cmd.DASHDASH_WRAPPERS:
+                stage = cmd.unwrap(stage)  # wait-for-it host:port -- CMD: what matters is CMD
+                continue
             script = cmd.shell_script_argument(stage)
             if script is not None:
-                self._run_shell_file(script, chain, context)
+                self._run_shell_file(script, chain, context, cmd.texts(stage[1:]))
+                return
+            if stage[0].text in ("$@", "$*") and context.args:
+                # `exec "$@"` in an entrypoint script: the arguments it was given run.
+                self._visit_text(shlex.join(context.args), chain[:-1], chain[-1], replace(context, args=()), False)
+                return
+            if stage[0].text.startswith("$"):
+                if stage is words and _is_run_time_command(stage):
+                    self._unresolved(stage[0].text, "a command built at run time", chain)
                 return
             stage = cmd.unwrap(stage)
 
@@ -218,27 +322,44 @@ class Scanner:
     ) -> bool:
         # Quoted phrases are messages or arguments; sh -c strings were parsed already.
         text = " ".join("…" if word.is_phrase else word.text for word in stage)
+        text = _DEFAULTED.sub(r"\1", text)  # ${GOOSE_COMMAND:-up}: the default is what runs unless set
         for forbidden, regex in patterns:
             if regex.search(text):
-                self._record(forbidden, chain, shown)
+                self._record(forbidden.label, chain, shown)
                 return True
         return False
+
+    def matches(self, text: str) -> bool:
+        """Whether a command text (as one line) would be a finding."""
+        return any(regex.search(text) for _, regex in self.forbidden)
 
     def _match_script_names(self, names: Sequence[str], chain: tuple[Step, ...], shown: str) -> bool:
         """A script that cannot be read, judged by its name (see UNREADABLE_SCRIPT_NAMES)."""
         for name in names:
             for forbidden, regex in self.script_names:
                 if regex.search(name):
-                    self._record(forbidden, chain, shown)
+                    self._record(forbidden.label, chain, shown)
                     return True
         return False
 
-    def _record(self, forbidden: ForbiddenCommand, chain: tuple[Step, ...], shown: str) -> None:
+    def _record(self, label: str, chain: tuple[Step, ...], shown: str) -> None:
         where = chain[-1]
-        key = (where.file, where.line, forbidden.label, shown)
+        key = (*map(str, chain), label, shown)
         if key not in self._reported:
             self._reported.add(key)
-            self.findings.append(Finding(where.file, where.line, shown, forbidden.label, tuple(map(str, chain))))
+            self.findings.append(
+                Finding(where.file, where.line, shown, label, tuple(map(str, chain)), phase=self._phase)
+            )
+
+    def _unresolved(self, reference: str, reason: str, chain: tuple[Step, ...]) -> None:
+        item = Unresolved(reference, reason, tuple(map(str, chain)))
+        key = ("unresolved", item.reference, item.reason, *item.chain)
+        if key not in self._reported:
+            self._reported.add(key)
+            self.unresolved.append(item)
+
+    # ------------------------------------------------------------------
+    # Package scripts and workspaces
 
     def _run_script_call(
         self, call: cmd.ScriptCall, chain: tuple[Step, ...], context: _Context
@@ -247,10 +368,12 @@ class Scanner:
         if call.elsewhere:
             package = None
         elif call.directory:
-            package = self._package(context.cwd / call.directory)
+            package = self._package(self._repo_dir(context, call.directory))
         else:
-            package = context.package or self._package(context.cwd)
+            package = self._package_here(context)
         if package is None:
+            if call.with_hooks and (call.fallback is None or call.elsewhere):
+                self._unresolved(" ".join(call.names), "no package.json here to read the script from", chain)
             return call.fallback
         if call.is_glob:
             names = _glob_names(call.names, package.scripts)
@@ -278,7 +401,7 @@ class Scanner:
             if script not in package.scripts:
                 continue
             script_args = args if script == name else []
-            key = ("script", package.path, script, tuple(script_args))
+            key = ("script", package.path, script, tuple(script_args), str(chain[-1]) if chain else "")
             if key in self._visited:
                 continue
             self._visited.add(key)
@@ -289,44 +412,486 @@ class Scanner:
             directory = package.path.parent
             self._visit_text(text, chain, step, _Context(directory, directory, package), False)
 
-    def _run_shell_file(self, argument: str, chain: tuple[Step, ...], context: _Context) -> None:
-        path = self._resolve(argument, (context.cwd, context.base_dir, self.root))
-        if path is None or ("file", path) in self._visited:
+    def _workspace(self, directory: Path) -> Workspace | None:
+        if directory not in self._workspaces:
+            self._workspaces[directory] = load_workspace(directory, self.root) if self._inside_root(directory) else None
+        return self._workspaces[directory]
+
+    def _run_workspace(self, run: WorkspaceRun, chain: tuple[Step, ...], context: _Context, shown: str) -> bool:
+        """Run ``run`` in the packages it selects; False when there is no workspace to resolve it in."""
+        workspace = self._workspace(context.cwd)
+        if workspace is None:
+            if run.exec_words:
+                # `pnpm --filter x exec CMD`: CMD runs, wherever that package is.
+                self._visit_text(shlex.join(run.exec_words), chain[:-1], chain[-1], context, spans_lines=False)
+                return True
+            if run.scripts and self._match_script_names(run.scripts, chain, shown):
+                return True
+            self._unresolved(shown, f"{run.runner}: no workspace layout (pnpm-workspace.yaml, package.json workspaces) found", chain)
+            return True
+        members: list[Member] = []
+        if run.selectors is None:
+            members = [m for m in workspace.members if m.directory != workspace.root or run.runner == "turbo"]
+        else:
+            for selector in run.selectors:
+                chosen = workspace.select(selector, context.cwd)
+                if chosen is None and run.by_directory:
+                    chosen = [m for m in workspace.members if m.directory.name == selector]
+                if not chosen:
+                    if run.exec_words:
+                        self._visit_text(shlex.join(run.exec_words), chain[:-1], chain[-1], context, spans_lines=False)
+                    elif not (run.scripts and self._match_script_names(run.scripts, chain, shown)):
+                        self._unresolved(selector, f"{run.runner}: selects no package of the workspace at {self.display(workspace.root)}", chain)
+                    continue
+                members += chosen
+        tasks = self._turbo_tasks(workspace, run.scripts, members) if run.turbo else [(m, s) for m in members for s in run.scripts]
+        for member, script in tasks:
+            package = self._package(member.directory)
+            self._run_script(package, script, run.args, chain, hooks=True)
+        if run.exec_words:
+            text = shlex.join(run.exec_words)
+            for member in members:
+                inner = _Context(member.directory, member.directory, self._package(member.directory))
+                self._visit_text(text, chain[:-1], chain[-1], inner, spans_lines=False)
+        return True
+
+    def _turbo_tasks(self, workspace: Workspace, tasks: list[str], members: list[Member]) -> list[tuple[Member, str]]:
+        """turbo.json's dependsOn: ``^build`` runs build in dependencies first, ``lint`` runs lint in the same package."""
+        depends: dict[str, list[str]] = {}
+        turbo = workspace.root / "turbo.json"
+        if turbo.is_file():
+            try:
+                data = json.loads(read_text(turbo, self.display(turbo)))
+            except ValueError:
+                data = {}
+            table = data.get("tasks") or data.get("pipeline") or {} if isinstance(data, dict) else {}
+            for name, spec in table.items() if isinstance(table, dict) else ():
+                if isinstance(spec, dict) and isinstance(spec.get("dependsOn"), list):
+                    depends[name.split("#")[-1]] = [d for d in spec["dependsOn"] if isinstance(d, str)]
+        result: list[tuple[Member, str]] = []
+        seen: set[tuple[str, str]] = set()
+        todo = [(member, task) for member in members for task in tasks]
+        while todo:
+            member, task = todo.pop(0)
+            if (member.name, task) in seen:
+                continue
+            seen.add((member.name, task))
+            result.append((member, task))
+            for dependency in depends.get(task, []):
+                if dependency.startswith("^"):
+                    todo += [(other, dependency[1:]) for other in workspace.dependencies_of(member)]
+                elif "#" not in dependency:
+                    todo.append((member, dependency))
+        return result
+
+    # ------------------------------------------------------------------
+    # Task runners, supervisord, programs
+
+    def _run_task(self, task: tuple[str, str, list[str]], chain: tuple[Step, ...], context: _Context, shown: str) -> None:
+        runner, name, _ = task
+        if runner != "taskipy":
+            self._unresolved(shown, f"{runner} targets are not followed", chain)
             return
+        pyproject = context.cwd / "pyproject.toml"
+        tasks = self._taskipy(pyproject) if pyproject.is_file() else None
+        if tasks is None or name not in tasks:
+            # The command runs in an image or a directory we cannot place: the one
+            # pyproject.toml of the repository that defines this task.
+            found = [p for p in self._files_named("pyproject.toml") if name in (self._taskipy(p) or {})]
+            if len(found) != 1:
+                self._unresolved(shown, "taskipy: no pyproject.toml defining this task" if not found else "taskipy: several pyproject.toml files define this task", chain)
+                return
+            pyproject = found[0]
+            tasks = self._taskipy(pyproject) or {}
+        text = read_text(pyproject, self.display(pyproject))
+        for script in (f"pre_{name}", name, f"post_{name}"):
+            if script not in tasks:
+                continue
+            key = ("task", pyproject, script)
+            if key in self._visited:
+                continue
+            self._visited.add(key)
+            line = _line_in(text, rf"^\s*{re.escape(script)}\s*=", max(text.find("[tool.taskipy.tasks]"), 0))
+            step = Step(self.display(pyproject), line, f"tool.taskipy.tasks.{script}")
+            directory = pyproject.parent
+            self._visit_text(tasks[script], chain, step, _Context(directory, directory), False)
+
+    def _taskipy(self, pyproject: Path) -> dict[str, str] | None:
+        data = load_toml_file(pyproject, self.display(pyproject))
+        tasks = data.get("tool", {}).get("taskipy", {}).get("tasks") if isinstance(data.get("tool"), dict) else None
+        if not isinstance(tasks, dict):
+            return None
+        result: dict[str, str] = {}
+        for key, value in tasks.items():
+            if isinstance(value, dict):
+                value = value.get("cmd")
+            if isinstance(value, str):
+                result[key] = value
+        return result
+
+    def _run_supervisord(self, words: list[Word], chain: tuple[Step, ...], context: _Context) -> bool:
+        if cmd.program_of(words) != "supervisord":
+            return False
+        args = cmd.texts(words[1:])
+        conf = next((args[i + 1] for i, arg in enumerate(args[:-1]) if arg in ("-c", "--configuration")), "/etc/supervisord.conf")
+        path = self._find(conf, context)
+        if path is None:
+            self._unresolved(conf, "supervisord configuration not found in the repository", chain)
+            return True
         text = read_text(path, self.display(path))
-        if not _looks_like_shell(path, text) or self._is_own_script(path, text):
+        self.followed.add(self.display(path))
+        section, directory = "", None
+        programs: list[tuple[int, str, str, str | None]] = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = re.match(r"\s*\[([^\]]+)\]", line)
+            if header:
+                section, directory = header.group(1), None
+                continue
+            match = re.match(r"\s*(command|directory)\s*=\s*(.+)$", line)
+            if match and section.startswith("program:"):
+                if match.group(1) == "directory":
+                    directory = match.group(2).strip()
+                    programs = [(n, s, c, directory if s == section else d) for n, s, c, d in programs]
+                else:
+                    programs.append((number, section, match.group(2).strip(), directory))
+        for number, name, command, where in programs:
+            inner = context
+            if where is not None:
+                inner = self._cd(context, [Word(where, False)])
+            step = Step(self.display(path), number, f"[{name}]")
+            self._visit_text(command, chain, step, inner, spans_lines=False)
+        return True
+
+    def _run_program(self, words: list[Word], chain: tuple[Step, ...], context: _Context) -> bool:
+        """``node x.js``, ``tsx x.ts``, ``python -m pkg.mod``, ``ruby x.rb``, or a built binary."""
+        program, args = cmd.program_of(words), cmd.texts(words[1:])
+        target: str | None = None
+        module: str | None = None
+        inline: str | None = None
+        language = ""
+        if program in ("node", "nodejs", "tsx", "ts-node", "ts-node-esm", "esno", "vite-node", "bun", "deno", "jiti", "esrun", "babel-node"):
+            language = "js"
+            rest = list(args)
+            if program == "deno" and rest[:1] == ["run"] or program == "bun" and rest[:1] == ["run"]:
+                rest = rest[1:]
+            i = 0
+            while i < len(rest):
+                arg = rest[i]
+                if arg in ("-e", "--eval", "-p", "--print"):
+                    inline = rest[i + 1] if i + 1 < len(rest) else ""
+                    break
+                if arg in ("-r", "--require", "--import", "--loader", "--experimental-loader", "-P", "--project", "--env-file", "--tsconfig", "-C", "--conditions"):
+                    i += 2
+                    continue
+                if arg.startswith("-"):
+                    i += 1
+                    continue
+                target = arg
+                args = rest[i + 1 :]
+                break
+            if target is None and inline is None:
+                return False
+            if program == "bun" and target is not None and not re.search(r"\.[cm]?[jt]sx?$", target) and "/" not in target:
+                return False  # `bun build`, `bun x`: not a file
+        elif re.fullmatch(r"python(\d(\.\d+)?)?", program):
+            language = "python"
+            rest = list(args)
+            i = 0
+            while i < len(rest):
+                arg = rest[i]
+                if arg == "-m" and i + 1 < len(rest):
+                    module, args = rest[i + 1], rest[i + 2 :]
+                    break
+                if arg == "-c" and i + 1 < len(rest):
+                    inline = rest[i + 1]
+                    break
+                if arg in ("-W", "-X"):
+                    i += 2
+                    continue
+                if arg.startswith("-"):
+                    i += 1
+                    continue
+                target, args = arg, rest[i + 1 :]
+                break
+            if target is None and module is None and inline is None:
+                return False
+        elif program == "ruby":
+            language = "ruby"
+            plain = [a for a in args if not a.startswith("-")]
+            if not plain:
+                return False
+            target, args = plain[0], plain[1:]
+        else:
+            first = words[0].text
+            if "/" not in first:
+                return False
+            language_of = programs.language_of(Path(first))
+            if language_of is None:
+                binary = self._built_binary(first, context)
+                if binary is None:
+                    return False
+                self._read_go(binary, chain, context)
+                return True
+            language, target = language_of, first
+        if inline is not None:
+            self._read_program_text(inline, language, chain[-1], chain[:-1], context, tuple(args))
+            return True
+        if module is not None:
+            target_path = self._python_module(module, context)
+            if target_path is None:
+                if not module.startswith(("uvicorn", "gunicorn", "pytest", "pip", "celery", "dramatiq", "alembic", "django", "flask")):
+                    self._unresolved(f"python -m {module}", "module not found in the repository", chain)
+                return True
+            return self._read_program(target_path, language, chain, context, tuple(args))
+        assert target is not None
+        if target.startswith("<") or PurePosixPath(target).name == "manage.py" or "node_modules/" in target:
+            return False  # Django's manage.py (its subcommands are the forbidden rules' job), a package's binary
+        path = self._find(target, context, programs_only=True)
+        if path is None:
+            if target.startswith("$"):
+                self._unresolved(target, "a program path built at run time", chain)
+            elif language == "js" and not re.search(r"\.[cm]?[jt]sx?$", target):
+                return False  # `node server` style: a module name, or nothing we can read
+            else:
+                self._unresolved(target, "program not found in the repository (nor its source)", chain)
+            return True
+        if programs.language_of(path) is None:
+            return False
+        return self._read_program(path, programs.language_of(path) or language, chain, context, tuple(args))
+
+    def _python_module(self, module: str, context: _Context) -> Path | None:
+        relative = Path(*module.split("."))
+        for directory in (context.cwd, context.base_dir, self.root):
+            for candidate in (directory / relative.with_suffix(".py"), directory / relative / "__main__.py"):
+                if candidate.is_file() and self._inside_root(candidate):
+                    return candidate.resolve()
+        return None
+
+    def _read_program(self, path: Path, language: str, chain: tuple[Step, ...], context: _Context, args: tuple[str, ...]) -> bool:
+        key = ("program", path, args)
+        if key in self._visited:
+            return True
+        self._visited.add(key)
+        display = self.display(path)
+        text = read_text(path, display)
+        self.followed.add(display)
+        if _looks_like_shell(path, text) and programs.language_of(path) is None:
+            return False
+        step = Step(display, 1)
+        self._read_program_text(text, language, step, chain, replace(context, base_dir=path.parent, args=args), args)
+        return True
+
+    def _read_program_text(
+        self, text: str, language: str, step: Step, chain: tuple[Step, ...], context: _Context, args: tuple[str, ...]
+    ) -> None:
+        if len(chain) > MAX_DEPTH:
             return
-        self._visited.add(("file", path))
-        # The script runs where its caller runs; paths in it may also be its own.
-        inner = replace(context, base_dir=path.parent)
-        self._visit_text(text, chain, Step(self.display(path), 1), inner, spans_lines=True)
+        facts = programs.read_program(text, language)
+        for line, label, source in facts.apis:
+            self._record(label, (*chain, Step(step.file, step.line + line - 1)), source)
+        for line, command in facts.commands:
+            here = Step(step.file, step.line + line - 1, step.what)
+            if programs.PLACEHOLDER in command:
+                # A command built at run time: with the arguments this program
+                # was given, it may be a migration (`migrate.mjs deploy`).
+                chosen = next(
+                    (command.replace(programs.PLACEHOLDER, arg) for arg in args if self.matches(command.replace(programs.PLACEHOLDER, arg))),
+                    None,
+                )
+                if chosen is None:
+                    probe = command.replace(programs.PLACEHOLDER, "")
+                    if any(tool in probe.split() for tool in _MIGRATION_PROGRAMS):
+                        self._unresolved(command, "a migration tool's command completed at run time", (*chain, here))
+                    continue
+                command = chosen
+            self._visit_text(command, chain, here, context, spans_lines=False)
+        if language != "js":
+            return
+        for line, spec in facts.files:
+            base = context.base_dir
+            path = programs.resolve_import(base, spec)
+            if path is None:
+                for candidate in programs.source_candidates(base / spec):
+                    if candidate.is_file():
+                        path = candidate
+                        break
+            if path is None or not self._inside_root(path):
+                continue  # code a fragment or the build leaves out: not a host reference
+            self._read_program(path.resolve(), "js", (*chain, Step(step.file, step.line + line - 1)), context, ())
+
+    def _built_binary(self, argument: str, context: _Context) -> list[Path] | None:
+        if context.image is None or context.stage is None:
+            return None
+        absolute = argument if argument.startswith("/") else os.path.normpath(os.path.join(context.image_cwd or "/", argument))
+        sources = context.image.built_sources(context.stage, absolute)
+        return sources or None
+
+    def _read_go(self, sources: list[Path], chain: tuple[Step, ...], context: _Context) -> None:
+        for source in sources:
+            self._read_program(source, "go", chain, replace(context, base_dir=source.parent), ())
 
     # ------------------------------------------------------------------
     # Files
 
+    def _run_shell_file(self, argument: str, chain: tuple[Step, ...], context: _Context, args: list[str]) -> None:
+        if argument in ("-", "") or argument.startswith("<<") or "node_modules/" in argument or "*" in argument or PurePosixPath(argument).name.startswith(".env"):
+            return  # stdin, a heredoc, or a package's own binary
+        path = self._find(argument, context)
+        if path is None:
+            binary = self._built_binary(argument, context)
+            if binary is not None:
+                self._read_go(binary, chain, context)
+                return
+            if not argument.startswith("$") and not _is_system_path(argument):
+                self._unresolved(argument, "script not found in the repository", chain)
+            return
+        if ("file", path) in self._visited:
+            return
+        text = read_text(path, self.display(path))
+        if self._is_own_script(path, text):
+            return
+        language = programs.language_of(path)
+        if language is not None and not _looks_like_shell(path, text):
+            self._read_program(path, language, chain, context, tuple(args))
+            return
+        if not _looks_like_shell(path, text):
+            return
+        self._visited.add(("file", path))
+        self.followed.add(self.display(path))
+        # The script runs where its caller runs; paths in it may also be its own.
+        inner = replace(context, base_dir=path.parent, args=tuple(args))
+        self._visit_text(text, chain, Step(self.display(path), 1), inner, spans_lines=True)
+
     def _inside_root(self, path: Path) -> bool:
         return path.resolve().is_relative_to(self.root)
 
-    def _resolve(self, argument: str, directories: Iterable[Path]) -> Path | None:
-        """The file a script path names, looked up inside root only."""
+    def _from_image(self, argument: str, context: _Context) -> Path | None:
+        if context.image is None or context.stage is None:
+            return None
+        absolute = argument if argument.startswith("/") else os.path.normpath(os.path.join(context.image_cwd or "/", argument))
+        return context.image.resolve(context.stage, absolute)
+
+    def _find(self, argument: str, context: _Context, programs_only: bool = False) -> Path | None:
+        """The repository file a path in a command names (inside an image: where it was copied from)."""
         if "$" in argument or "`" in argument or argument.startswith("~"):
             return None
+        candidates: list[Path] = []
+        mapped = self._from_image(argument, context)
+        if mapped is not None:
+            candidates.append(mapped)
         if argument.startswith("/"):
-            # A path inside a container (/app/scripts/start.sh): try its
-            # trailing parts under root, longest first.
-            parts = PurePosixPath(argument).parts[1:]
-            candidates = [self.root.joinpath(*parts[i:]) for i in range(len(parts))]
+            if context.image is None or mapped is None:
+                # A path inside a container we cannot map: its trailing parts under root.
+                parts = PurePosixPath(argument).parts[1:]
+                candidates += [self.root.joinpath(*parts[i:]) for i in range(len(parts))]
         else:
-            candidates = [directory / argument for directory in directories]
+            candidates += [directory / argument for directory in (context.cwd, context.base_dir)]
+            if context.image is None:
+                candidates.append(self.root / argument)
         for candidate in candidates:
             if candidate.is_file() and self._inside_root(candidate):
                 return candidate.resolve()
+        # Built output (dist/x.mjs, build/server/index.js): its source.
+        for candidate in candidates:
+            for source in programs.source_candidates(candidate):
+                if source.is_file() and self._inside_root(source):
+                    return source.resolve()
+        if programs_only:
+            for candidate in candidates:
+                found = self._same_stem_source(candidate)
+                if found is not None:
+                    return found
+        # An image built elsewhere (an `image:` we cannot place): a unique repository
+        # file whose path ends the same way.
+        if argument.startswith("/") or context.image_cwd is not None:
+            return self._by_suffix(argument)
         return None
 
-    def _cd(self, cwd: Path, args: list[Word]) -> Path:
-        if not args or args[0].text.startswith(("/", "$", "~", "-")):
-            return cwd  # somewhere we cannot map onto the repository
-        return Path(os.path.normpath(cwd / args[0].text))
+    def _same_stem_source(self, built: Path) -> Path | None:
+        """The one source file of the package that holds ``built`` with the same stem (dist/server.mjs -> server/server.ts)."""
+        if not any(part in programs.BUILD_DIRECTORIES for part in built.parts):
+            return None
+        directory = built.parent
+        while self._inside_root(directory) and not (directory / "package.json").is_file():
+            if directory == self.root:
+                return None
+            directory = directory.parent
+        if not self._inside_root(directory):
+            return None
+        stem = built.name.split(".")[0]
+        prefix = self.display(directory)
+        prefix = "" if prefix == "." else prefix + "/"
+        found = [
+            name for name in self._files()
+            if name.startswith(prefix)
+            and PurePosixPath(name).name.split(".")[0] == stem
+            and PurePosixPath(name).suffix in programs.JS_SOURCE_SUFFIXES
+            and not any(part in programs.BUILD_DIRECTORIES for part in PurePosixPath(name).parts)
+        ]
+        return (self.root / found[0]).resolve() if len(found) == 1 else None
+
+    def _by_suffix(self, argument: str) -> Path | None:
+        parts = [part for part in PurePosixPath(argument).parts if part not in ("/", ".")]
+        if len(parts) < 2:
+            return None
+        for count in range(len(parts), 1, -1):
+            tail = "/" + "/".join(parts[-count:])
+            found = [name for name in self._files() if ("/" + name).endswith(tail)]
+            if len(found) == 1:
+                return (self.root / found[0]).resolve()
+        return None
+
+    def _files(self) -> list[str]:
+        if self._index is None:
+            self._index = []
+            for directory, dirs, files in os.walk(self.root):
+                dirs[:] = [d for d in dirs if d not in SKIPPED_DIRECTORIES]
+                base = Path(directory).relative_to(self.root)
+                self._index += [(base / name).as_posix() for name in files]
+        return self._index
+
+    def _files_named(self, name: str) -> list[Path]:
+        return [self.root / path for path in self._files() if PurePosixPath(path).name == name]
+
+    def _repo_dir(self, context: _Context, argument: str) -> Path:
+        mapped = self._from_image(argument, context)
+        if mapped is not None:
+            return mapped
+        return Path(os.path.normpath(context.cwd / argument))
+
+    def _cd(self, context: _Context, args: list[Word]) -> _Context:
+        if not args or args[0].text.startswith(("$", "~", "-")):
+            return context  # somewhere we cannot map onto the repository
+        target = args[0].text
+        image_cwd = context.image_cwd
+        if context.image is not None:
+            image_cwd = target if target.startswith("/") else os.path.normpath(os.path.join(image_cwd or "/", target))
+            mapped = context.image.resolve(context.stage, image_cwd) if context.stage else None
+            cwd = mapped if mapped is not None else context.cwd
+        elif context.image_cwd is not None:
+            image_cwd = target if target.startswith("/") else os.path.normpath(os.path.join(image_cwd or "/", target))
+            return replace(context, package=None, image_cwd=image_cwd)
+        elif target.startswith("/"):
+            return context
+        else:
+            cwd = Path(os.path.normpath(context.cwd / target))
+        return replace(context, cwd=cwd, package=None, image_cwd=image_cwd)
+
+    def _package_here(self, context: _Context) -> Package | None:
+        """The package.json a bare `npm run X` uses: this script's, the image's, else the nearest above."""
+        if context.package is not None:
+            return context.package
+        if context.image is not None:
+            mapped = self._from_image("package.json", context)
+            if mapped is not None and mapped.is_file():
+                return self._package(mapped.parent, mapped)
+        directory = context.cwd
+        while self._inside_root(directory):
+            package = self._package(directory)
+            if package is not None or directory == self.root:
+                return package
+            directory = directory.parent
+        return None
 
     def _package(self, directory: Path, path: Path | None = None) -> Package | None:
         path = (path or directory / "package.json").resolve()
@@ -335,6 +900,7 @@ class Scanner:
             if path.is_file() and self._inside_root(path):
                 display = self.display(path)
                 package = Package.parse(path, read_text(path, display), display)
+                self.followed.add(display)
             self._packages[path] = package
         return self._packages[path]
 
@@ -347,4 +913,29 @@ class Scanner:
         return GENERATED_MARK in head and kind_of(path.name) == "shell"
 
 
-__all__ = ["BuildGuardError", "Finding", "Scanner", "Step", "literal_forbidden"]
+SKIPPED_DIRECTORIES = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".next", "vendor", "dist", "build"})
+_MIGRATION_PROGRAMS = frozenset({"prisma", "drizzle-kit", "alembic", "knex", "sequelize", "typeorm", "dbmate", "node-pg-migrate", "migrate", "goose", "flyway", "rails", "rake"})
+
+
+_DEFAULTED = re.compile(r"\$\{\w+:?-([^}]*)\}")
+_TEST_OPERATORS = frozenset({"=", "==", "!=", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "=~", "]]", "]"})
+
+
+def _is_run_time_command(words: list[Word]) -> bool:
+    """``$CMD args`` runs a command named at run time; ``"$@"`` and test operands do not count."""
+    first = words[0].text
+    if first in ("$@", "$*") or first.endswith(("[@]}", "[*]}")):
+        return False  # the arguments: what the caller passed (a CMD is checked on its own)
+    return not any(word.text in _TEST_OPERATORS for word in words[1:3]) and not any("]]" in w.text for w in words)
+
+
+def _is_system_path(argument: str) -> bool:
+    return argument.startswith(("/usr/", "/bin/", "/sbin/", "/etc/", "/opt/homebrew", "/lib/"))
+
+
+def _line_in(text: str, pattern: str, start: int = 0) -> int:
+    match = re.compile(pattern, re.MULTILINE).search(text, start)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+__all__ = ["BuildGuardError", "Finding", "Scanner", "Step", "Unresolved", "literal_forbidden"]

@@ -10,6 +10,7 @@ host files saved under longer names keep their meaning.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import sys
@@ -25,6 +26,13 @@ else:  # pragma: no cover
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from migpipe.buildguard.docker import (
+    Image,
+    Stage,
+    best_context,
+    exec_or_shell,
+    instructions,
+)
 from migpipe.errors import FatalError
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # host configs and scripts are small; refuse anything absurd
@@ -58,6 +66,9 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("vercel.json", r"(^|[_.-])vercel\.json$"),
         ("litefs.yml", r"(^|[_.-])litefs\.ya?ml$"),
         ("dockerfile", r"(^|[_.-])[Dd]ockerfile([._-][\w.-]*)?$|\.[Dd]ockerfile$"),
+        ("compose", r"^(docker-)?compose([._-][\w.-]*)?\.ya?ml$"),
+        ("nixpacks", r"^nixpacks\.toml$"),
+        ("terraform", r"\.tf$"),
     )
 )
 
@@ -102,6 +113,11 @@ class EntryCommand:
     text: str
     cwd: Path
     spans_lines: bool = False  # line numbers inside ``text`` count from ``line``
+    phase: str = ""  # BUILD, RELEASE or START
+    # Inside a container: the image, its stage and the directory the command runs in.
+    image: Image | None = None
+    stage: Stage | None = None
+    image_cwd: str | None = None
 
 
 @dataclass
@@ -109,6 +125,24 @@ class Entries:
     commands: list[EntryCommand] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)  # package.json scripts run by the host
     files: list[tuple[int, str, Path]] = field(default_factory=list)  # (line, what, file) also run
+    # package.json files a host runs implicitly (Vercel, Heroku's buildpack): (file, scripts, phase).
+    packages: list[tuple[Path, list[str], str]] = field(default_factory=list)
+    # Containers started from an image built in the repository, with its own CMD/ENTRYPOINT: (line, what, Dockerfile).
+    images: list[tuple[int, str, Path]] = field(default_factory=list)
+
+
+def script_phase(name: str) -> str:
+    return "START" if name in ("start", "prestart", "poststart") else "BUILD"
+
+
+def phase_of(what: str) -> str:
+    """The phase of an entry point from the key that holds it."""
+    key = what.rsplit(".", 1)[-1]
+    if key in ("release_command", "preDeployCommand", "pre_deploy_command", "postdeploy", "pr-predeploy", "predeploy", "release"):
+        return "RELEASE"
+    if key in ("buildCommand", "installCommand", "build_command", "RUN", "cmds") or what.startswith(("build.", "phases.")):
+        return "BUILD"
+    return "START"
 
 
 def _line_of(text: str, pattern: str, start: int = 0) -> int:
@@ -132,6 +166,10 @@ def _load_toml(text: str, display: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise BuildGuardError(f"{display}: not valid TOML ({exc})") from None
+
+
+def load_toml_file(path: Path, display: str) -> dict[str, Any]:
+    return _load_toml(read_text(path, display), display)
 
 
 def _load_yaml(text: str, display: str) -> Any:
@@ -176,23 +214,84 @@ def _package_entries(path: Path, text: str, display: str) -> Entries:
     return Entries(scripts=[name for name in LIFECYCLE_SCRIPTS if name in package.scripts])
 
 
+def _implicit_package(directory: Path, scripts: list[str], phase: str) -> list[tuple[Path, list[str], str]]:
+    package = directory / "package.json"
+    return [(package, scripts, phase)] if package.is_file() else []
+
+
+def _is_heroku_app_json(data: Any) -> bool:
+    return isinstance(data, dict) and any(
+        key in data for key in ("scripts", "addons", "buildpacks", "formation", "environments", "stack")
+    )
+
+
+HEROKU_NODE_BUILD = ("heroku-prebuild", "heroku-postbuild", "heroku-cleanup")
+
+
+def _heroku_package(directory: Path) -> list[tuple[Path, list[str], str]]:
+    """Heroku's Node buildpack runs install hooks, then heroku-postbuild (else build)."""
+    package = directory / "package.json"
+    if not package.is_file():
+        return []
+    try:
+        scripts = Package.parse(package, package.read_text(encoding="utf-8"), str(package)).scripts
+    except (BuildGuardError, OSError, UnicodeDecodeError):
+        return []
+    names = ["preinstall", "install", "postinstall", "prepare", "heroku-prebuild"]
+    names += ["heroku-postbuild"] if "heroku-postbuild" in scripts else ["build"]
+    names += ["heroku-cleanup"]
+    return [(package, names, "BUILD")]
+
+
 def _procfile_entries(path: Path, text: str, display: str) -> Entries:
     entries = Entries()
     for number, line in enumerate(text.splitlines(), start=1):
         match = re.match(r"\s*([A-Za-z0-9_.-]+)\s*:\s*(.+)$", line)
         if match and not line.lstrip().startswith("#"):
-            entries.commands.append(EntryCommand(number, match.group(1), match.group(2), path.parent))
+            name = match.group(1)
+            phase = "RELEASE" if name == "release" else "START"
+            entries.commands.append(EntryCommand(number, name, match.group(2), path.parent, phase=phase))
+    if path.name == "Procfile":
+        entries.packages += _heroku_package(path.parent)
     return entries
+
+
+def docker_image(dockerfile: Path, root: Path, context: Path | None = None) -> Image | None:
+    if not dockerfile.is_file():
+        return None
+    key = (dockerfile.resolve(), context.resolve() if context else None)
+    if key not in _IMAGES:
+        text = read_text(dockerfile, dockerfile.name)
+        _IMAGES[key] = Image(dockerfile, text, context or best_context(dockerfile, root.resolve(), text))
+    return _IMAGES[key]
+
+
+_IMAGES: dict[tuple[Path, Path | None], Image] = {}
+
+
+def _in_image(image: Image | None, line: int, what: str, command: str, cwd: Path, phase: str) -> EntryCommand:
+    stage = image.final if image else None
+    return EntryCommand(line, what, command, cwd, phase=phase, image=image, stage=stage, image_cwd=stage.workdir if stage else None)
 
 
 def _fly_entries(path: Path, text: str, display: str) -> Entries:
     data = _load_toml(text, display)
     entries, cwd = Entries(), path.parent
+    build = data.get("build") or {}
+    image = None
+    dockerfile_line = _line_of(text, r"^\s*dockerfile\s*=")
+    if not (build.get("builder") or build.get("image") or build.get("buildpacks")):
+        name = build.get("dockerfile") or "Dockerfile"
+        dockerfile = path.parent / str(name).lstrip("/")
+        if dockerfile.is_file():
+            image = docker_image(dockerfile, path.parent)
+            entries.files.append((dockerfile_line, "build.dockerfile", dockerfile))
 
     def add(value: Any, key_pattern: str, what: str, start: int = 0) -> None:
         command = _as_command(value)
         if command:
-            entries.commands.append(EntryCommand(_line_of(text, key_pattern, start), what, command, cwd))
+            line = _line_of(text, key_pattern, start)
+            entries.commands.append(_in_image(image, line, what, command, cwd, phase_of(what)))
 
     deploy = data.get("deploy") or {}
     add(deploy.get("release_command"), r"^\s*release_command\s*=", "deploy.release_command")
@@ -205,13 +304,6 @@ def _fly_entries(path: Path, text: str, display: str) -> Entries:
     cmd, entrypoint = _as_command(experimental.get("cmd")), _as_command(experimental.get("entrypoint"))
     if cmd or entrypoint:
         add(" ".join(part for part in (entrypoint, cmd) if part), r"^\s*(cmd|entrypoint)\s*=", "experimental.cmd")
-    # Fly builds the image from a Dockerfile unless told to use a builder or an image.
-    build = data.get("build") or {}
-    if not (build.get("builder") or build.get("image") or build.get("buildpacks")):
-        name = build.get("dockerfile") or "Dockerfile"
-        dockerfile = path.parent / name.lstrip("/")
-        if dockerfile.is_file():
-            entries.files.append((_line_of(text, r"^\s*dockerfile\s*="), "build.dockerfile", dockerfile))
     return entries
 
 
@@ -231,22 +323,31 @@ def _render_entries(path: Path, text: str, display: str) -> Entries:
             continue
         root_dir = service.get("rootDir")
         cwd = path.parent / root_dir if isinstance(root_dir, str) else path.parent
+        image = None
+        if "docker" in (service.get("runtime"), service.get("env")):
+            name = str(service.get("dockerfilePath") or "Dockerfile")
+            context_name = service.get("dockerContext")
+            for dockerfile in (cwd / name, path.parent / name):
+                if dockerfile.is_file():
+                    context = path.parent / context_name if isinstance(context_name, str) else None
+                    image = docker_image(dockerfile, path.parent, context)
+                    entries.files.append((_yaml_line(service, "dockerfilePath"), "dockerfilePath", dockerfile))
+                    break
         for key in ("buildCommand", "preDeployCommand", "startCommand", "dockerCommand"):
             command = _as_command(service.get(key))
             if command:
-                entries.commands.append(EntryCommand(_yaml_line(service, key), key, command, cwd))
-        if "docker" in (service.get("runtime"), service.get("env")):
-            name = str(service.get("dockerfilePath") or "Dockerfile")
-            for dockerfile in (cwd / name, path.parent / name):
-                if dockerfile.is_file():
-                    entries.files.append((_yaml_line(service, "dockerfilePath"), "dockerfilePath", dockerfile))
-                    break
+                line = _yaml_line(service, key)
+                if image is not None and key != "buildCommand":
+                    entries.commands.append(_in_image(image, line, key, command, cwd, phase_of(key)))
+                else:
+                    entries.commands.append(EntryCommand(line, key, command, cwd, phase=phase_of(key)))
     return entries
 
 
 def _railway_entries(path: Path, text: str, display: str) -> Entries:
     data = _load_toml(text, display) if path.name.endswith(".toml") else load_json(text, display)
     entries = Entries()
+    given: set[str] = set()
     for section, key in (("build", "buildCommand"), ("deploy", "preDeployCommand"), ("deploy", "startCommand")):
         table = data.get(section) if isinstance(data, dict) else None
         value = table.get(key) if isinstance(table, dict) else None
@@ -255,16 +356,40 @@ def _railway_entries(path: Path, text: str, display: str) -> Entries:
         for item in values:
             command = _as_command(item)
             if command:
+                given.add(key)
                 line = _line_of(text, rf"[\"']?{key}[\"']?\s*[:=]")
-                entries.commands.append(EntryCommand(line, f"{section}.{key}", command, path.parent))
+                entries.commands.append(EntryCommand(line, f"{section}.{key}", command, path.parent, phase=phase_of(key)))
+    # Without a build/start command, Railway's builders run package.json's build and start.
+    implicit = [name for name, key in (("build", "buildCommand"), ("start", "startCommand")) if key not in given]
+    for package, names, _ in _implicit_package(path.parent, implicit, "BUILD"):
+        for name in names:
+            entries.packages.append((package, [name], script_phase(name)))
+    return entries
+
+
+def _nixpacks_entries(path: Path, text: str, display: str) -> Entries:
+    data = _load_toml(text, display)
+    entries = Entries()
+    phases = data.get("phases") if isinstance(data, dict) else None
+    for name, phase in (phases.items() if isinstance(phases, dict) else ()):
+        commands = phase.get("cmds") if isinstance(phase, dict) else None
+        for command in commands if isinstance(commands, list) else []:
+            if isinstance(command, str) and command.strip() and command != "...":
+                line = _line_of(text, re.escape(json.dumps(command)) + "|" + re.escape(command))
+                entries.commands.append(EntryCommand(line, f"phases.{name}.cmds", command, path.parent, phase="BUILD"))
+    start = data.get("start") if isinstance(data, dict) else None
+    command = _as_command(start.get("cmd")) if isinstance(start, dict) else None
+    if command:
+        line = _line_of(text, r"^\s*cmd\s*=", max(text.find("[start]"), 0))
+        entries.commands.append(EntryCommand(line, "start.cmd", command, path.parent, phase="START"))
     return entries
 
 
 def _app_json_entries(path: Path, text: str, display: str) -> Entries:
     data = load_json(text, display)
     entries = Entries()
-    if not isinstance(data, dict):
-        return entries
+    if not _is_heroku_app_json(data):
+        return entries  # an Expo or other app.json, not Heroku's
     scopes: list[tuple[str, Any, int]] = [("scripts", data.get("scripts"), text.find('"scripts"'))]
     environments = data.get("environments")
     if isinstance(environments, dict):
@@ -277,17 +402,35 @@ def _app_json_entries(path: Path, text: str, display: str) -> Entries:
             command = _as_command(value)
             if command:
                 line = _json_key_line(text, key, max(start, 0))
-                entries.commands.append(EntryCommand(line, f"{prefix}.{key}", command, path.parent))
+                phase = "RELEASE" if key in ("postdeploy", "pr-predeploy", "predeploy") else "START"
+                if prefix.startswith("environments.test"):
+                    phase = "CI"
+                entries.commands.append(EntryCommand(line, f"{prefix}.{key}", command, path.parent, phase=phase))
+    if not (path.parent / "Procfile").is_file():
+        entries.packages += _heroku_package(path.parent)
     return entries
 
 
 def _vercel_entries(path: Path, text: str, display: str) -> Entries:
     data = load_json(text, display)
     entries = Entries()
+    given: set[str] = set()
     for key in ("installCommand", "buildCommand"):
         command = _as_command(data.get(key)) if isinstance(data, dict) else None
         if command:
-            entries.commands.append(EntryCommand(_json_key_line(text, key), key, command, path.parent))
+            given.add(key)
+            entries.commands.append(EntryCommand(_json_key_line(text, key), key, command, path.parent, phase="BUILD"))
+    # Vercel runs `vercel-build` instead of `build` when package.json has it.
+    implicit: list[str] = []
+    if "installCommand" not in given:
+        implicit += ["preinstall", "install", "postinstall", "prepare"]
+    if "buildCommand" not in given:
+        package = path.parent / "package.json"
+        scripts: dict[str, str] = {}
+        if package.is_file():
+            scripts = Package.parse(package, read_text(package, str(package)), str(package)).scripts
+        implicit += ["vercel-build"] if "vercel-build" in scripts else ["build"]
+    entries.packages += _implicit_package(path.parent, implicit, "BUILD")
     return entries
 
 
@@ -298,53 +441,119 @@ def _litefs_entries(path: Path, text: str, display: str) -> Entries:
     for step in steps if isinstance(steps, list) else []:
         command = _as_command(step.get("cmd")) if isinstance(step, dict) else None
         if command:
-            entries.commands.append(EntryCommand(_yaml_line(step, "cmd"), "exec.cmd", command, path.parent))
+            entries.commands.append(EntryCommand(_yaml_line(step, "cmd"), "exec.cmd", command, path.parent, phase="START"))
     return entries
 
 
-def _dockerfile_instructions(text: str) -> list[tuple[int, str, str]]:
-    """(line, INSTRUCTION, arguments) with continuations joined and comments dropped."""
-    lines = text.splitlines()
-    instructions, i = [], 0
-    while i < len(lines):
-        start, line = i + 1, lines[i]
-        i += 1
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        parts = []
-        while line.rstrip().endswith("\\") and i < len(lines):
-            parts.append(line.rstrip()[:-1])
-            line = lines[i]
-            i += 1
-            # Comment lines inside a continued instruction are removed by Docker.
-            while line.lstrip().startswith("#") and i < len(lines):
-                line = lines[i]
-                i += 1
-        parts.append(line)
-        instruction, _, arguments = " ".join(parts).strip().partition(" ")
-        instructions.append((start, instruction.upper(), arguments.strip()))
-    return instructions
-
-
-def _dockerfile_entries(path: Path, text: str, display: str) -> Entries:
+def _dockerfile_entries(path: Path, text: str, display: str, root: Path | None = None) -> Entries:
     entries = Entries()
+    image = docker_image(path, root or path.parent)
+    assert image is not None
+    stage_index, workdir = -1, "/"
     final_stage: list[EntryCommand] = []
-    for line, instruction, arguments in _dockerfile_instructions(text):
-        if instruction == "FROM":
+    for item in instructions(text):
+        if item.name == "FROM":
+            stage_index += 1
             final_stage = []  # only the last stage's CMD / ENTRYPOINT start the container
-        elif instruction in ("RUN", "CMD", "ENTRYPOINT"):
-            if instruction == "RUN":
+            stage = image.stages[stage_index] if stage_index < len(image.stages) else None
+            parent = image.stage(stage.base) if stage else None
+            workdir = parent.workdir if parent else "/"
+        elif item.name == "WORKDIR":
+            workdir = os.path.normpath(os.path.join(workdir, item.arguments.strip().strip("\"'")))
+        elif item.name in ("RUN", "CMD", "ENTRYPOINT") and stage_index >= 0:
+            arguments = item.arguments
+            if item.name == "RUN":
                 arguments = re.sub(r"^(--[a-z]+(=\S*)?\s+)*", "", arguments)
-            command = arguments
-            if arguments.startswith("["):
-                try:
-                    command = _as_command(json.loads(arguments)) or ""
-                except json.JSONDecodeError:
-                    pass  # not valid exec form: Docker runs it with /bin/sh -c
+            command, _ = exec_or_shell(arguments)
             if command:
-                entry = EntryCommand(line, instruction, command, path.parent)
-                (entries.commands if instruction == "RUN" else final_stage).append(entry)
+                stage = image.stages[stage_index]
+                phase = "BUILD" if item.name == "RUN" else "START"
+                entry = EntryCommand(
+                    item.line, item.name, command, path.parent, spans_lines="\n" in command, phase=phase,
+                    image=image, stage=stage, image_cwd=workdir,
+                )
+                (entries.commands if item.name == "RUN" else final_stage).append(entry)
     entries.commands.extend(final_stage)
+    return entries
+
+
+def _compose_entries(path: Path, text: str, display: str, root: Path | None = None) -> Entries:
+    data = _load_yaml(text, display)
+    entries = Entries()
+    services = data.get("services") if isinstance(data, dict) else None
+    if not isinstance(services, dict):
+        return entries
+    built: dict[str, Image] = {}
+    images: dict[str, Image | None] = {}
+    # Override files (docker-compose.build.yml beside docker-compose.yml) give a service its build.
+    overrides: dict[str, Any] = {}
+    for other in sorted(path.parent.iterdir()):
+        if other != path and kind_of(other.name) == "compose" and other.is_file():
+            try:
+                other_data = _load_yaml(read_text(other, other.name), other.name)
+            except BuildGuardError:
+                continue
+            other_services = other_data.get("services") if isinstance(other_data, dict) else None
+            for other_name, other_service in (other_services.items() if isinstance(other_services, dict) else ()):
+                if isinstance(other_service, dict) and other_service.get("build") is not None:
+                    overrides.setdefault(str(other_name), other_service.get("build"))
+    for name, service in services.items():
+        if not isinstance(service, dict):
+            continue
+        build = service.get("build", overrides.get(str(name)) if "image" in service else None)
+        image = None
+        if build is not None:
+            context_name = build if isinstance(build, str) else build.get("context", ".") if isinstance(build, dict) else "."
+            dockerfile_name = build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile"
+            context = (path.parent / str(context_name)).resolve()
+            image = docker_image(context / str(dockerfile_name), root or path.parent, context)
+            if image is not None and isinstance(service.get("image"), str):
+                built[str(service["image"])] = image
+        images[str(name)] = image
+    for name, service in services.items():
+        if not isinstance(service, dict):
+            continue
+        image = images.get(str(name))
+        if image is None and isinstance(service.get("image"), str):
+            image = built.get(str(service["image"]))
+        stage = image.final if image else None
+        workdir = service.get("working_dir")
+        # "" : somewhere in a container we cannot place (an image built elsewhere).
+        image_cwd = str(workdir) if isinstance(workdir, str) else (stage.workdir if stage else "")
+        entrypoint, command = _as_command(service.get("entrypoint")), _as_command(service.get("command"))
+        if entrypoint is None and command is None:
+            if image is not None:
+                key = "build" if "build" in service else "image"
+                entries.images.append((_yaml_line(service, key), f"services.{name}.{key}", image.dockerfile))
+            continue
+        # Docker runs the entrypoint with the command as its arguments.
+        key = "command" if command is not None else "entrypoint"
+        text = " ".join(part for part in (entrypoint, command) if part)
+        entries.commands.append(
+            EntryCommand(
+                _yaml_line(service, key), f"services.{name}.{key}", text, path.parent, phase="START",
+                image=image, stage=stage, image_cwd=image_cwd,
+            )
+        )
+    return entries
+
+
+_TERRAFORM_COMMAND = re.compile(
+    r"^\s*(pre_deploy_command|start_command|build_command|docker_command)\s*=\s*\"((?:[^\"\\]|\\.)*)\"", re.MULTILINE
+)
+
+
+def _terraform_entries(path: Path, text: str, display: str) -> Entries:
+    """Render services defined with the Terraform provider (render_web_service, …)."""
+    entries = Entries()
+    if "render_" not in text:
+        return entries
+    for match in _TERRAFORM_COMMAND.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        command = match.group(2).replace('\\"', '"')
+        if "${" in command and command.strip().startswith("${"):
+            continue  # a variable: the value is given where the module is used
+        entries.commands.append(EntryCommand(line, match.group(1), command, path.parent, phase=phase_of(match.group(1))))
     return entries
 
 
@@ -362,10 +571,16 @@ _READERS = {
     "vercel.json": _vercel_entries,
     "litefs.yml": _litefs_entries,
     "dockerfile": _dockerfile_entries,
+    "compose": _compose_entries,
+    "nixpacks": _nixpacks_entries,
+    "terraform": _terraform_entries,
     "shell": _shell_entries,
 }
 
 
-def entries_of(path: Path, text: str, display: str) -> Entries:
+def entries_of(path: Path, text: str, display: str, root: Path | None = None) -> Entries:
     """What the host runs because of this file."""
-    return _READERS[kind_of(path.name)](path, text, display)
+    kind = kind_of(path.name)
+    if kind in ("dockerfile", "compose"):
+        return _dockerfile_entries(path, text, display, root) if kind == "dockerfile" else _compose_entries(path, text, display, root)
+    return _READERS[kind](path, text, display)

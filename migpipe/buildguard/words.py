@@ -64,7 +64,7 @@ _SUBCOMMAND_WRAPPERS: dict[str, frozenset[str]] = {
     "railway": frozenset({"run"}),
 }
 # Wrappers that run whatever follows `--` (and only that).
-_DASHDASH_WRAPPERS = frozenset({"wait-for-it", "wait-for-it.sh", "wait-for", "wait-for.sh", "dockerize"})
+DASHDASH_WRAPPERS = frozenset({"wait-for-it", "wait-for-it.sh", "wait-for", "wait-for.sh", "dockerize"})
 
 # Package-manager options that take a value, and those naming the directory.
 _PM_VALUE_OPTIONS = frozenset({"--prefix", "-C", "--dir", "--cwd", "-w", "--workspace", "--filter", "-F", "--loglevel"})
@@ -74,6 +74,8 @@ _PM_ELSEWHERE_OPTIONS = frozenset({"-w", "--workspace", "--filter", "-F", "--wor
 _NPM_RUN = frozenset({"run", "run-script", "rum", "urn"})
 _NPM_BUILTIN_SCRIPTS = frozenset({"start", "test", "stop", "restart", "t", "tst"})
 _INSTALL = frozenset({"install", "i", "ci", "add", "isntall"})
+# pnpm / yarn / bun commands that are theirs, never a package script of that name.
+_PM_BUILTINS = frozenset({"deploy", "publish", "pack", "prune", "fetch", "store", "config", "set", "cache", "why", "list", "ls", "outdated", "audit", "link", "unlink", "import", "rebuild", "remove", "rm", "update", "up", "upgrade", "init", "create", "patch", "patch-commit", "licenses", "env", "setup", "bin", "root", "info", "version", "npm", "plugin", "constraints", "dedupe"})
 # What `npm install` (with no package argument) runs of the project's own scripts.
 INSTALL_LIFECYCLE = ("preinstall", "install", "postinstall", "prepare")
 
@@ -98,7 +100,8 @@ def strip_prefix(words: list[Word]) -> list[Word]:
         if match:
             skip_next = match.group(2) == ""  # `>` `file`: the target is the next word
             continue
-        if not result and not word.quoted and _ASSIGNMENT_RE.match(word.text):
+        # A leading NAME=value (its value may be quoted: A="x y") sets a variable.
+        if not result and _ASSIGNMENT_RE.match(word.text):
             continue
         result.append(word)
     return result
@@ -135,7 +138,7 @@ def unwrap(words: list[Word]) -> list[Word] | None:
         if rest and rest[0].text in _SUBCOMMAND_WRAPPERS[program]:
             return _skip_options(rest[1:], frozenset({"-p", "--package", "--with", "--env-file"}))
         return None
-    if program in _DASHDASH_WRAPPERS:
+    if program in DASHDASH_WRAPPERS:
         separator = [i for i, word in enumerate(args) if word.text == "--"]
         return args[separator[0] + 1 :] if separator else []
     return None
@@ -208,6 +211,8 @@ def _package_manager_call(program: str, args: list[Word]) -> ScriptCall | None:
     command, after = rest[0].text, rest[1:]
     if command in _SUBCOMMAND_WRAPPERS[program] or command in ("exec", "dlx", "x"):
         return None  # `pnpm exec prisma ...` runs a binary: unwrap() handles it
+    if command in _PM_BUILTINS and program != "npm" or command in ("deploy", "publish", "pack"):
+        return None  # a package manager's own command, not a script
     if command in _INSTALL:
         if any(not word.text.startswith("-") for word in after):
             return None  # `npm install left-pad`: installs a package, runs no own script
@@ -222,9 +227,9 @@ def _package_manager_call(program: str, args: list[Word]) -> ScriptCall | None:
         call.names, call.args, call.fallback = [names[0].text], _script_args(names[1:]), names
         if program == "npm":
             # npm reads options before `--` as its own: `npm run x -w pkg` is pkg's x.
-            rest = texts(names[1:])
-            cut = rest.index("--") if "--" in rest else len(rest)
-            own, passed = rest[:cut], rest[cut + 1 :]
+            after_name = texts(names[1:])
+            cut = after_name.index("--") if "--" in after_name else len(after_name)
+            own, passed = after_name[:cut], after_name[cut + 1 :]
             call.elsewhere = call.elsewhere or any(o.partition("=")[0] in _PM_ELSEWHERE_OPTIONS for o in own)
             call.args = [o for o in own if not o.startswith("-")] + passed
         return call

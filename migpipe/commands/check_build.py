@@ -1,11 +1,13 @@
-"""migpipe check-build: exit 1 if anything the host runs on its own reaches a migration.
+"""migpipe check-build: exit 1 if anything a host runs on its own reaches a migration.
 
 With FILE arguments, each file is something the host runs (a package.json,
-Procfile, fly.toml, render.yaml, railway.json, app.json, Dockerfile or shell
-script). Without, the entry points come from pipeline.toml: the host's
-commands, the files the host also runs from (a Dockerfile it builds, the
-package.json its buildpack runs), and the host config file (render.yaml,
-fly.toml, Procfile) when it exists.
+Procfile, fly.toml, render.yaml, railway.json, app.json, Dockerfile,
+compose file or shell script). Without, the guard reads the declared host's
+commands from pipeline.toml, the files that host builds or starts from, and
+every other host config present in the repository; pipeline.toml's
+[[guards.exempt]] entries (each with a written reason) are reported but do
+not fail. Without a pipeline.toml, every host config is checked, none exempt.
+References the guard could not follow are listed; --strict fails on them.
 """
 from __future__ import annotations
 
@@ -13,7 +15,13 @@ import json
 import re
 from pathlib import Path
 
-from migpipe.buildguard import BuildGuardError, Finding, Scanner, Step
+from migpipe.buildguard import BuildGuardError, Scanner, Step
+from migpipe.buildguard.repository import (
+    Exemption,
+    Report,
+    apply_exemptions,
+    check_repository,
+)
 from migpipe.config import load_pipeline
 from migpipe.errors import EXIT_FINDINGS, EXIT_OK
 from migpipe.profiles.hosts import host_profile
@@ -40,7 +48,7 @@ def _config_line(text: str, key: str) -> int:
     return 1
 
 
-def _scan_config(config: str, root: Path) -> Scanner:
+def _scan_config(config: str, root: Path) -> Report:
     pipeline = load_pipeline(config)
     outputs = pipeline.outputs
     scanner = Scanner(
@@ -63,37 +71,59 @@ def _scan_config(config: str, root: Path) -> Scanner:
     host_config = root / pipeline.output_paths()["host_config"]
     if host_config.is_file():
         scanner.check_file(host_config)
-    return scanner
+    exemptions = [Exemption(item.path, item.reason) for item in pipeline.guards.exempt]
+    return check_repository(scanner, exemptions)
 
 
-def find_migrations(files: list[str], root: str, config: str | None) -> list[Finding]:
+def find_migrations(files: list[str], root: str, config: str | None) -> Report:
     root_path = Path(root)
     if not root_path.is_dir():
         raise BuildGuardError(f"--root {root}: no such directory")
     if not files:
-        return _scan_config(config or DEFAULT_CONFIG, root_path).findings
-    # An explicit --config adds the project's own forbidden commands.
-    own = load_pipeline(config).guards.forbidden_commands if config is not None else []
+        if config is None and not Path(DEFAULT_CONFIG).is_file():
+            # No policy yet: every host config in the repository, none exempt.
+            return check_repository(Scanner(root_path, COMMON_FORBIDDEN))
+        return _scan_config(config or DEFAULT_CONFIG, root_path)
+    # An explicit --config adds the project's own forbidden commands and exemptions.
+    pipeline = load_pipeline(config) if config is not None else None
+    own = pipeline.guards.forbidden_commands if pipeline is not None else []
     scanner = Scanner(root_path, COMMON_FORBIDDEN, project_commands=own)
     for argument in files:
         scanner.check_file(_locate(argument, root_path))
-    return scanner.findings
+    exemptions = [Exemption(e.path, e.reason) for e in pipeline.guards.exempt] if pipeline is not None else []
+    return Report(apply_exemptions(scanner.findings, exemptions), list(scanner.unresolved), files, sorted(scanner.followed))
 
 
-def run(files: list[str], root: str, config: str | None, output_format: str) -> int:
+def run(files: list[str], root: str, config: str | None, output_format: str, strict: bool = False) -> int:
     if output_format not in FORMATS:
         raise BuildGuardError(f"--format {output_format}: expected one of {', '.join(FORMATS)}")
-    findings = find_migrations(files, root, config)
+    report = find_migrations(files, root, config)
+    failing = report.failing
+    failed = bool(failing) or (strict and bool(report.unresolved))
     if output_format == "json":
-        print(json.dumps([finding.to_json() for finding in findings], indent=2, ensure_ascii=False))
+        document = {
+            "findings": [finding.to_json() for finding in failing],
+            "exempted": [finding.to_json() for finding in report.exempted],
+            "unresolved": [item.to_json() for item in report.unresolved],
+            "entry_files": report.entry_files,
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return EXIT_FINDINGS if failed else EXIT_OK
+    for finding in failing:
+        print(finding)
+    for finding in report.exempted:
+        print(f"exempt: {finding}")
+    for item in report.unresolved:
+        print(f"could not follow: {item}")
+    if failing:
+        print(
+            f"check-build: {len(failing)} migration command(s) reachable from what a host "
+            "runs on its own; migrations run only in the migrate-prod job"
+        )
+    elif strict and report.unresolved:
+        print(f"check-build: --strict: {len(report.unresolved)} reference(s) could not be followed")
     else:
-        for finding in findings:
-            print(finding)
-        if findings:
-            print(
-                f"check-build: {len(findings)} migration command(s) reachable from what the host "
-                "runs on its own; migrations run only in the migrate-prod job"
-            )
-        else:
-            print("ok: no migration command is reachable from what the host runs")
-    return EXIT_FINDINGS if findings else EXIT_OK
+        print("ok: no migration command is reachable from what a host runs" + (
+            f" ({len(report.exempted)} exempted, {len(report.unresolved)} not followed)" if report.exempted or report.unresolved else ""
+        ))
+    return EXIT_FINDINGS if failed else EXIT_OK

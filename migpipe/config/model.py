@@ -506,12 +506,39 @@ else:
     DestructiveKind = Literal[KIND_NAMES]
 
 
+def _check_guard_path(value: str) -> str:
+    # An exempted entry point: a repository path, '*' and '?' allowed (docker/Dockerfile.*).
+    return _check_relpath(value.replace("*", "x").replace("?", "x")) and value
+
+
+def _check_reason(value: str) -> str:
+    _printable_line(value, "a reason")
+    if not value.strip():
+        raise ValueError("must say why this entry point may migrate (a written reason)")
+    return value
+
+
+class GuardExemption(Section):
+    """A host config the build guard does not fail on, and why (e.g. a dev-only Dockerfile)."""
+
+    path: Annotated[str, AfterValidator(_check_guard_path)] = Field(
+        description="The entry point's file, relative to the repository root ('*' and '?' match within a name)."
+    )
+    reason: Annotated[str, AfterValidator(_check_reason)] = Field(
+        description="Why migrations reached from this file are not a host's own (shown beside each exempted finding)."
+    )
+
+
 class Guards(Section):
     """What the guards forbid and how migrations are applied."""
 
     forbidden_commands: list[Command] = Field(
         default_factory=list,
         description="Extra commands the build guard forbids, on top of the migration tool's own.",
+    )
+    exempt: list[GuardExemption] = Field(
+        default_factory=list,
+        description="Host configs present in the repository that the build guard reports but does not fail on, each with a written reason.",
     )
     block: list[DestructiveKind] = Field(
         default_factory=lambda: list(DEFAULT_BLOCK),
