@@ -81,3 +81,14 @@ def test_every_format_reports_a_restamped_file(repo: Path, capsys, fmt: str) -> 
     code, out = verify(repo, capsys, "--format", fmt)
     assert code == 1
     assert ".github/workflows/ci-cd.yml" in out and "hand-edited" in out
+
+
+def test_verify_leaves_the_callers_pydantic_plugin_setting_as_it_was(repo: Path, capsys, monkeypatch) -> None:
+    import os
+
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    assert verify(repo, capsys)[0] == 0
+    assert "PYDANTIC_DISABLE_PLUGINS" not in os.environ
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "logfire")
+    assert verify(repo, capsys)[0] == 0
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "logfire"
