@@ -37,6 +37,17 @@ from migpipe.lint.exemptions import neutralize_for_squawk
 PROBE_RULE = "ban-drop-database"
 PROBE = "\n;\nDROP DATABASE migpipe_lint_probe;\n"
 _MAX_ARGS_CHARS = 100_000  # per squawk process; far below any ARG_MAX
+# Rules no kind of the policy uses, that squawk reports on nearly every file:
+# excluded to keep its report (JSON migpipe reads) small. If the installed
+# squawk does not know one of them, it is run again without exclusions.
+EXCLUDED_RULES = (
+    "prefer-robust-stmts",
+    "require-lock-timeout",
+    "require-statement-timeout",
+    "prefer-timestamp-tz",
+    "prefer-bigint-over-int",
+    "prefer-text-field",
+)
 
 
 @dataclass(frozen=True)
@@ -63,35 +74,45 @@ class SquawkRun:
     """squawk over every text, started at construction; ``results`` waits for it."""
 
     def __init__(self, texts: Sequence[str]) -> None:
-        self._directory = tempfile.TemporaryDirectory(prefix="migpipe-lint-")
+        self._directory = tempfile.TemporaryDirectory(prefix="migpipe-lint-", dir=_scratch_parent())
         root = Path(self._directory.name)
         self._names = [f"{number:06d}.sql" for number in range(1, len(texts) + 1)]
         self._last_lines = []
         for name, text in zip(self._names, texts):
             sql = neutralize_for_squawk(text)
-            (root / name).write_text(sql + PROBE, encoding="utf-8")
+            descriptor = os.open(root / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write((sql + PROBE).encode("utf-8"))
             self._last_lines.append(sql.count("\n"))
         (root / "squawk.toml").write_text("", encoding="utf-8")
-        executable = squawk_executable()
-        self._processes: list[tuple[subprocess.Popen[bytes], Path]] = []
-        for number, batch in enumerate(_batches(self._names)):
-            report = root / f"report-{number}.json"
-            with open(report, "wb") as output:
-                process = subprocess.Popen(
-                    [executable, "--config", "squawk.toml", "--reporter", "json", *batch],
-                    cwd=root,
-                    stdout=output,
-                    stderr=subprocess.PIPE,
-                    stdin=subprocess.DEVNULL,
-                )
-            self._processes.append((process, report))
+        self._root = root
+        self._executable = squawk_executable()
+        self._batches = _batches(self._names)
+        self._processes = [self._start(number, exclude=True) for number in range(len(self._batches))]
+
+    def _start(self, number: int, exclude: bool) -> tuple[subprocess.Popen[bytes], Path]:
+        report = self._root / f"report-{number}.json"
+        excluded = ["--exclude", ",".join(EXCLUDED_RULES)] if exclude else []
+        with open(report, "wb") as output:
+            process = subprocess.Popen(
+                [self._executable, "--config", "squawk.toml", "--reporter", "json", *excluded, *self._batches[number]],
+                cwd=self._root,
+                stdout=output,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+            )
+        return process, report
 
     def results(self) -> list[tuple[list[SquawkHit], bool]]:
         """Per text, squawk's findings in it and whether squawk read it to its end (the probe)."""
         try:
             hits: dict[str, list[SquawkHit]] = {name: [] for name in self._names}
-            for process, report in self._processes:
+            for number, (process, report) in enumerate(self._processes):
                 _, stderr = process.communicate()
+                if process.returncode == 2 and b"--exclude" in stderr:
+                    # This squawk lacks one of the excluded rules: run it again, excluding none.
+                    process, report = self._processes[number] = self._start(number, exclude=False)
+                    _, stderr = process.communicate()
                 if process.returncode not in (0, 1):
                     detail = stderr.decode("utf-8", "replace").strip().splitlines()
                     raise LintError(
@@ -126,6 +147,13 @@ class SquawkRun:
                     process.kill()
                     process.wait()
             self._directory.cleanup()
+
+
+def _scratch_parent() -> str | None:
+    """A memory-backed directory when there is one: a thousand small files are written per run,
+    and on an overlay /tmp that alone took longer than squawk (0.55 s against 0.02 s on /dev/shm)."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
 
 
 def _batches(names: list[str]) -> list[list[str]]:

@@ -131,3 +131,25 @@ def test_off_kinds_are_not_reported_but_always_on_kinds_are() -> None:
     assert [(f.kind, f.action) for f in report.findings] == [("exemption-without-reason", "block")]
     report = lint_sources([SqlSource("m.sql", "SELEC 1;\n")], (), ["unparseable"])
     assert [(f.kind, f.action) for f in report.findings] == [("unparseable", "warn")] and not report.blocked
+
+
+def test_an_older_squawk_without_an_excluded_rule_is_run_again_without_exclusions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = squawk_module.squawk_executable()
+    # Stand-in for a squawk that does not know a rule migpipe excludes; otherwise the real one.
+    script = (
+        'for arg in "$@"; do [ "$arg" = --exclude ] && '
+        "{ echo \"error: invalid value 'x' for '--exclude <rule>'\" >&2; exit 2; }; done\n"
+        f'exec "{real}" "$@"\n'
+    )
+    stand_in = _stand_in_squawk(tmp_path, script)
+    monkeypatch.setattr(squawk_module, "squawk_executable", lambda: stand_in)
+    report = lint_sources([SqlSource("m.sql", "DROP TABLE users;\n")], DEFAULT_BLOCK, DEFAULT_WARN)
+    assert [f.kind for f in report.findings] == ["drop-table"]
+
+
+def test_excluded_squawk_rules_are_none_the_policy_uses() -> None:
+    from migpipe.policy import SQUAWK_RULE_KINDS
+
+    assert not set(squawk_module.EXCLUDED_RULES) & {*SQUAWK_RULE_KINDS, squawk_module.PROBE_RULE, "syntax-error"}
