@@ -259,7 +259,7 @@ class Scanner:
         self, words: list[Word], chain: tuple[Step, ...], context: _Context, shown: str
     ) -> None:
         stage: list[Word] | None = words
-        for _ in range(MAX_DEPTH):  # one wrapper peeled off per round
+        for round_number in range(MAX_DEPTH):  # one wrapper peeled off per round
             stage = cmd.strip_prefix(stage or [])
             if not stage or cmd.program_of(stage) in cmd.MESSAGES:
                 return
@@ -308,7 +308,7 @@ class Scanner:
                 self._visit_text(shlex.join(context.args), chain[:-1], chain[-1], replace(context, args=()), False)
                 return
             if stage[0].text.startswith("$"):
-                if stage is words and _is_run_time_command(stage):
+                if round_number == 0 and _is_run_time_command(stage):
                     self._unresolved(stage[0].text, "a command built at run time", chain)
                 return
             stage = cmd.unwrap(stage)
@@ -321,7 +321,8 @@ class Scanner:
         patterns: list[tuple[ForbiddenCommand, re.Pattern[str]]],
     ) -> bool:
         # Quoted phrases are messages or arguments; sh -c strings were parsed already.
-        text = " ".join("…" if word.is_phrase else word.text for word in stage)
+        # `npx prisma@6.19.0 migrate deploy`: a pinned version is still that tool.
+        text = " ".join("…" if word.is_phrase else _VERSION_PIN.sub(r"\1", word.text) for word in stage)
         text = _DEFAULTED.sub(r"\1", text)  # ${GOOSE_COMMAND:-up}: the default is what runs unless set
         for forbidden, regex in patterns:
             if regex.search(text):
@@ -917,6 +918,7 @@ SKIPPED_DIRECTORIES = frozenset({".git", "node_modules", ".venv", "venv", "__pyc
 _MIGRATION_PROGRAMS = frozenset({"prisma", "drizzle-kit", "alembic", "knex", "sequelize", "typeorm", "dbmate", "node-pg-migrate", "migrate", "goose", "flyway", "rails", "rake"})
 
 
+_VERSION_PIN = re.compile(r"^((?:@[\w.-]+/)?[\w.-]+)@[\w.^~<>=*|-]+$")
 _DEFAULTED = re.compile(r"\$\{\w+:?-([^}]*)\}")
 _TEST_OPERATORS = frozenset({"=", "==", "!=", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "=~", "]]", "]"})
 

@@ -57,6 +57,14 @@ MIGRATES = {
     "mix ecto.migrate": "mix ecto.migrate|setup|reset",
     'bin/app eval "App.Release.migrate"': "phoenix release migrate",
     "bash scripts/migrate-with-guards.sh": "migpipe migrate-with-guards.sh",
+    # Version-pinned runners run the same tool.
+    "npx prisma@6.19.0 migrate deploy": "prisma migrate deploy|dev|reset",
+    "pnpm dlx prisma@6.19.0 migrate deploy": "prisma migrate deploy|dev|reset",
+    "yarn dlx prisma@6 migrate deploy": "prisma migrate deploy|dev|reset",
+    "bunx prisma@6 db push": "prisma db push",
+    "npx -y drizzle-kit@0.31.4 migrate": "drizzle-kit migrate|push",
+    # A default in ${VAR:-default} is what runs unless the variable is set.
+    "goose ${GOOSE_COMMAND:-up}": "goose up|down|redo|reset",
     # Scripts the guard cannot read (no package.json here, another workspace
     # package) are judged by their names.
     "npm run db:migrate": "a migration" + BY_NAME,
@@ -90,6 +98,14 @@ CLEAN = [
     "npm ci # then prisma migrate deploy, by hand",
     "cat <<EOF\nnpx prisma migrate deploy\nEOF\nnext build",
     "mkdir -p migrate && cd migrate",
+    "alembic upgrade head --sql",
+    "alembic upgrade --sql base:head > schema.sql",
+    "flask db upgrade --sql",
+    "python manage.py sqlmigrate app 0001",
+    "drizzle-kit check",
+    "knex migrate:status",
+    "npx prisma@6.19.0 migrate status",
+    "npx prisma@6.19.0 generate",
 ]
 
 

@@ -24,9 +24,10 @@ NAME = "alembic"
 
 # The commands that apply (or undo) this tool's migrations.
 FORBIDDEN: tuple[ForbiddenCommand, ...] = (
-    ForbiddenCommand("alembic upgrade|downgrade", r"\balembic\b.*\s(upgrade|downgrade)\b"),
+    # `--sql` is offline mode: it prints the SQL and touches no database.
+    ForbiddenCommand("alembic upgrade|downgrade", r"\balembic\b(?!.*\s--sql\b).*\s(upgrade|downgrade)\b"),
     # Flask-Migrate is Alembic behind `flask db`.
-    ForbiddenCommand("alembic via flask db upgrade|downgrade", r"\bflask\b.*\sdb\s+(upgrade|downgrade)\b"),
+    ForbiddenCommand("alembic via flask db upgrade|downgrade", r"\bflask\b(?!.*\s--sql\b).*\sdb\s+(upgrade|downgrade)\b"),
 )
 
 # Writes one line per pending revision, oldest first, to a file:

@@ -1,0 +1,3 @@
+import { migrate } from "drizzle-orm/node-postgres/migrator";
+export { migrate };
+console.log("ready");

@@ -1,0 +1,2 @@
+require_relative '../config/environment'
+Rake::Task['db:migrate'].invoke

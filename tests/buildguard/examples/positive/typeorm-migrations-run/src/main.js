@@ -1,0 +1,3 @@
+const { DataSource } = require('typeorm');
+const source = new DataSource({ type: 'postgres', migrationsRun: true });
+source.initialize();

@@ -1,0 +1,2 @@
+const { migrateOnBoot } = require('./boot');
+migrateOnBoot().then(() => require('./app'));
