@@ -134,6 +134,58 @@ def test_kill_9_before_every_change_leaves_old_or_new_files_and_the_next_run_rep
     assert files_of(root) == after
 
 
+def recover_killed_at(root: Path, n: int) -> bool:
+    """outputs.recover in a forked child killed before its Nth change; False once it completes."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.environ["MIGPIPE_TEST_KILL_AT"] = str(n)
+            outputs._operations = 0
+            outputs.recover(root)
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        assert os.WTERMSIG(status) == signal.SIGKILL
+        return True
+    assert os.WEXITSTATUS(status) == 0
+    return False
+
+
+@pytest.mark.parametrize("phase", ["staging", "commit"])
+def test_kill_9_during_the_repair_too(tmp_path, states, phase: str) -> None:
+    """The repair is itself interruptible: killed at any step, a later repair still ends all old or all new."""
+    template, before, after = states
+    # Find a kill point whose journal is in the wanted state, halfway through it.
+    points = []
+    for n in range(1, 500):
+        probe = tmp_path / f"probe-{n}"
+        shutil.copytree(template, probe, symlinks=True)
+        if not generate_killed_at(probe, n):
+            break
+        journal = probe / outputs.JOURNAL_PATH
+        if journal.exists() and f'"state": "{phase}"' in journal.read_text():
+            points.append(probe)
+    assert points, f"no kill point left a {phase} journal"
+    interrupted = points[len(points) // 2]
+    repairs = 0
+    for m in range(1, 500):
+        root = tmp_path / f"repair-{m}"
+        shutil.copytree(interrupted, root, symlinks=True)
+        if not recover_killed_at(root, m):
+            break
+        repairs += 1
+        for path in set(before) | set(after):
+            assert files_of(root).get(path) in (before.get(path), after.get(path)), (m, path)
+        outputs.recover(root)
+        assert files_of(root) == (before if phase == "staging" else after), f"repair killed at {m}"
+        assert leftovers(root) == []
+    assert repairs >= 3
+    assert files_of(root) == (before if phase == "staging" else after)
+
+
 def test_kill_9_through_the_command_line_then_the_next_generate_finishes(states) -> None:
     root, before, after = states
     env = {**os.environ, "MIGPIPE_TEST_KILL_AT": "14"}
