@@ -442,6 +442,8 @@ class _Journal:
 
     def read(self) -> tuple[str, list[_Entry], list[Path]] | None:
         """The recorded transaction; None when there is none. OutputError when it cannot be trusted."""
+        if not self.path.parent.is_dir():
+            return None  # no .migpipe folder (plan_writes reports a file in its place)
         _unlink(self.temp)  # an interrupted write of the journal: the previous one (or none) stands
         try:
             text = self.path.read_text(encoding="utf-8")
@@ -590,9 +592,12 @@ def apply_writes(root: Path, plans: list[PlannedWrite]) -> None:
     pending = [plan for plan in plans if plan.action != "unchanged"]
     if not pending:
         return
-    if not journal.path.parent.is_dir():  # where the journal (and the manifest) live
-        _checkpoint()
-        journal.path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if not journal.path.parent.is_dir():  # where the journal (and the manifest) live
+            _checkpoint()
+            journal.path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{JOURNAL_PATH}: cannot be written ({exc.strerror or exc}); no file was changed") from None
     entries = [
         _Entry(plan.target, "remove" if plan.action == "remove" else "write", os.path.lexists(plan.target))
         for plan in pending
@@ -602,7 +607,12 @@ def apply_writes(root: Path, plans: list[PlannedWrite]) -> None:
         for directory in _missing_parents(plan.target.parent):
             if directory not in directories:
                 directories.append(directory)
-    journal.write("staging", entries, directories)
+    try:
+        journal.write("staging", entries, directories)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            journal.remove()
+        raise OutputError(f"{JOURNAL_PATH}: cannot be written ({exc.strerror or exc}); no file was changed") from None
     current: str | None = None
     try:
         for directory in directories:

@@ -300,3 +300,13 @@ def test_force_never_writes_through_a_symlink_to_a_file_that_is_not_an_output(tm
     assert code == 2
     assert "render.yaml: is a symbolic link to src/app.py, a file migpipe did not generate; refusing to write through the link, even with --force" in err
     assert (tmp_path / "src" / "app.py").read_text() == "print('the app')\n"
+
+
+def test_a_file_where_the_migpipe_folder_goes_is_a_clear_error(tmp_path, capsys) -> None:
+    (tmp_path / "pipeline.toml").write_text(MINIMAL_CONFIG)
+    (tmp_path / ".migpipe").write_text("not a folder\n")
+    code = main(["generate", "-c", str(tmp_path / "pipeline.toml"), "--root", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == "migpipe: error: .migpipe/manifest.json: .migpipe is a file, not a directory (expected a directory holding this file)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".migpipe", "pipeline.toml"]
