@@ -19,7 +19,7 @@ from migpipe.config.model import Pipeline
 from migpipe.manifest import MANIFEST_PATH, manifest_text
 from migpipe.markers import with_header
 from migpipe.pins import ACTIONS, action_ref
-from migpipe.policy import rules_for
+from migpipe.policy import KINDS, rules_for
 from migpipe.profiles.hosts import host_profile
 from migpipe.profiles.tools import tool_profile
 from migpipe.resources import templates_dir
@@ -203,6 +203,7 @@ def build_context(pipeline: Pipeline) -> dict[str, Any]:
         "migpipe_requirement": pipeline.ci.migpipe_requirement or f"migpipe=={__version__}",
         "actions": {name: action_ref(name) for name in ACTIONS},
         "policy_rules": rules,
+        "kinds": KINDS,
         "policy_lines": "\n".join(f"{r.squawk_rule} {r.action} {r.kind}" for r in rules),
         "test_jobs_with_db": set(pipeline.test_database.jobs),
         "test_database_url": (
