@@ -1,13 +1,21 @@
-"""The generated ci-cd.yml, executed end to end by the real `act`.
+"""The generated ci-cd.yml, executed end to end by the real `act`, as a user gets it.
 
-act runs in host mode (``-P ubuntu-latest=-self-hosted``): every `run:` step
-is real bash on this machine, with a real PostgreSQL started by the tests, the
-real squawk, the real `migpipe` (build guard and verify), real npm.
+The runner is clean (tests/e2e/harness.py): its PATH holds only the commands of
+a GitHub-hosted runner image; migpipe and squawk arrive only through the
+workflow's own `python -m pip install` steps, from a local wheel directory
+(migpipe's wheel built from this checkout, its dependencies, squawk-cli) that
+the runner's pip is pointed at through its environment (PIP_NO_INDEX,
+PIP_FIND_LINKS), never by editing the workflow. pipeline.toml is the example
+as a user would write it for this app (no migpipe_requirement: the default
+pin `migpipe==<version>` is what gets installed). Every `run:` step is real
+bash, with a real PostgreSQL started by the tests, the real squawk, the real
+`migpipe` (build guard and verify), real npm.
 
-Stand-ins, because the real thing cannot be installed here:
-* GitHub-hosted actions (actions/checkout, setup-node, setup-python) are
-  replaced by local composite actions via ``--local-repository``; they only
-  echo, and the machine's own node and python are used.
+Stand-ins, because the real thing cannot run here:
+* GitHub-hosted actions (actions/checkout, setup-node, setup-python, …) are
+  local composite actions (harness.write_action_standins): setup-python puts a
+  fresh virtualenv (nothing but pip in it) on PATH, setup-node this machine's
+  node and npm, checkout does nothing (act copies the repository).
 * Prisma's migration engine is a binary downloaded from a host we cannot
   reach: ``tests/migrate/standin/prisma`` is installed as the project's
   `prisma` package (a local npm package) and applies migration.sql files
@@ -17,10 +25,13 @@ Stand-ins, because the real thing cannot be installed here:
 
 Service containers are ignored in host mode, so the test jobs' database URL
 points at the tests' own server instead.
+
+To run another workflow or event, use the `act` fixture of tests/e2e/conftest.py.
 """
 from __future__ import annotations
 
 import http.server
+import io
 import json
 import os
 import re
@@ -29,13 +40,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
-from migpipe.pins import ACTIONS
 from tests.conftest import EXAMPLE_CONFIG, REPO_ROOT
+from tests.e2e.harness import ActRun, ActRunner, commit_repository
 from tests.support.postgres import PostgresServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -66,21 +79,21 @@ class DeployHook:
 
 
 @pytest.fixture
-def deploy_hook():
+def deploy_hook() -> Iterator[DeployHook]:
     hook = DeployHook()
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self) -> None:
             hook.calls.append((time.time(), "POST", self.path))
             self.send_response(200)
             self.end_headers()
             self.wfile.write(b'{"deploy": {"id": "dep-standin"}}')
 
-        def log_message(self, *args):  # keep test output quiet
+        def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    hook.port = server.server_address[1]
+    hook.port = int(server.server_address[1])
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield hook
@@ -90,28 +103,6 @@ def deploy_hook():
 
 # --------------------------------------------------------------------------
 # Action stand-ins and the project under test
-
-
-@pytest.fixture(scope="module")
-def action_standins(tmp_path_factory) -> dict[str, Path]:
-    base = tmp_path_factory.mktemp("action-standins")
-    standins = {}
-    for name in ACTIONS:
-        folder = base / name.replace("/", "__")
-        folder.mkdir()
-        (folder / "action.yml").write_text(
-            f"name: stand-in for {name}\n"
-            "description: Test stand-in (no network); the machine's own tools are used.\n"
-            "inputs:\n"
-            + "".join(
-                f"  {key}:\n    description: accepted and ignored\n    required: false\n"
-                for key in ("node-version", "python-version", "persist-credentials")
-            )
-            + "runs:\n  using: composite\n  steps:\n"
-            f"    - run: echo 'stand-in for {name}'\n      shell: bash\n"
-        )
-        standins[name] = folder
-    return standins
 
 
 def add_prisma_package(root: Path) -> str:
@@ -147,19 +138,25 @@ class Project:
 def _pipeline_toml(server: PostgresServer, test_db: str) -> str:
     text = EXAMPLE_CONFIG.read_text()
     # The team's Vercel step needs the network; this project deploys to Render only.
-    text = re.sub(r"\n# The team's own deploy steps.*?secrets = \[\"VERCEL_TOKEN\"\]\n", "\n", text, flags=re.S)
+    text = re.sub(r"\n# The team's own deploy steps.*?secrets = \[\"VERCEL_TOKEN\"\]\n", "\n", text, flags=re.DOTALL)
     text = text.replace(
         "[test_database]\n",
         f'[test_database]\nuser = "{TEST_ROLE}"\npassword = "{TEST_ROLE_PASSWORD}"\n'
         f'port = {server.port}\ndatabase = "{test_db}"\n',
     )
-    # migpipe is installed in the test venv already: pip finds it without the network.
-    return text.replace("[ci]\n", '[ci]\nmigpipe_requirement = "migpipe"\n')
+    return text
+
+
+MakeProject = Callable[..., "Project"]
 
 
 @pytest.fixture
-def make_project(tmp_path, postgres_server, test_role):
-    def make(migrations: dict[str, str], build_render: str = "echo building for render") -> Project:
+def make_project(tmp_path: Path, postgres_server: PostgresServer, test_role: None) -> MakeProject:
+    def make(
+        migrations: dict[str, str],
+        build_render: str = "echo building for render",
+        edit_workflow: Callable[[str], str] | None = None,
+    ) -> Project:
         root = tmp_path / "app"
         (root / "prisma").mkdir(parents=True)
         (root / "prisma" / "schema.prisma").write_text(
@@ -192,64 +189,43 @@ def make_project(tmp_path, postgres_server, test_role):
         prod_db = postgres_server.create_database("act_prod")
         (root / "pipeline.toml").write_text(_pipeline_toml(postgres_server, test_db))
         _run(["npm", "install", "--offline", "--no-audit", "--no-fund", "--silent"], root)
+        # The developer's migpipe (this checkout) writes the files, as a user's does.
         _run([str(BIN / "migpipe"), "generate"], root)
-        _run(["git", "init", "-q", "-b", "main"], root)
+        if edit_workflow is not None:
+            workflow = root / ".github" / "workflows" / "ci-cd.yml"
+            workflow.write_text(edit_workflow(workflow.read_text()))
         (root / ".gitignore").write_text("node_modules/\nmigpipe-backups/\n")
-        _run(["git", "add", "-A"], root)
-        _run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "app"], root)
+        commit_repository(root)
         return Project(root, test_db, prod_db)
 
     return make
 
 
 def _run(argv: list[str], cwd: Path) -> None:
-    result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=_env())
+    result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=_env(), check=False)
     assert result.returncode == 0, f"{argv}: {result.stdout}{result.stderr}"
 
 
-def _env(home: Path | None = None) -> dict[str, str]:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    if home is not None:
-        env["HOME"] = str(home)
-    return env
+def _env() -> dict[str, str]:
+    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
 
 
-@dataclass
-class ActRun:
-    returncode: int
-    output: str
-
-    def job_result(self, job_name: str) -> str | None:
-        """'succeeded', 'failed', or None when act never started the job."""
-        match = re.search(rf"\[CI/CD/{re.escape(job_name)}\s*\] 🏁  Job (succeeded|failed)", self.output)
-        return match.group(1) if match else None
-
-    def job_lines(self, job_name: str) -> list[str]:
-        return [line for line in self.output.splitlines() if line.startswith(f"[CI/CD/{job_name}")]
-
-
-def run_act(project: Project, server: PostgresServer, hook: DeployHook, standins, event: str, tmp_path: Path) -> ActRun:
-    argv = [
-        str(BIN / "act"), event,
-        "-P", "ubuntu-latest=-self-hosted",
-        "--concurrent-jobs", "1",  # the test jobs share this machine's one test database
-        "-W", ".github/workflows/ci-cd.yml",
-        "-s", f"PRODUCTION_DATABASE_URL={server.url(project.prod_db)}",
-        "-s", f"RENDER_DEPLOY_HOOK_URL={hook.url}",
-    ]
-    for name, (sha, _release) in ACTIONS.items():
-        argv += ["--local-repository", f"{name}@{sha}={standins[name]}"]
+def run_act(
+    act: ActRunner, project: Project, server: PostgresServer, hook: DeployHook, event: str, job: str | None = None
+) -> ActRun:
+    payload = None
     if event == "pull_request":
-        payload = tmp_path / "pull_request.json"
-        payload.write_text(json.dumps({"pull_request": {"number": 7, "head": {"ref": "feature"}, "base": {"ref": "main"}}}))
-        argv += ["-e", str(payload)]
-    home = tmp_path / "act-home"
-    home.mkdir(exist_ok=True)
-    result = subprocess.run(
-        argv, cwd=project.root, env=_env(home), stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, timeout=600,
+        payload = {"pull_request": {"number": 7, "head": {"ref": "feature"}, "base": {"ref": "main"}}}
+    return act(
+        project.root,
+        event,
+        secrets={
+            "PRODUCTION_DATABASE_URL": server.url(project.prod_db),
+            "RENDER_DEPLOY_HOOK_URL": hook.url,
+        },
+        payload=payload,
+        job=job,
     )
-    return ActRun(result.returncode, result.stdout + result.stderr)
 
 
 def _applied(server: PostgresServer, database: str) -> list[str]:
@@ -271,14 +247,24 @@ ALL_JOBS = ["Build verification", "Backend tests", "Integration tests", "Migrate
 
 
 def test_push_to_main_with_safe_migration_migrates_then_deploys(
-    make_project, postgres_server, deploy_hook, action_standins, tmp_path
+    make_project: MakeProject, postgres_server: PostgresServer, deploy_hook: DeployHook, act: ActRunner
 ) -> None:
     project = make_project({"20240101000000_init": SAFE_INIT, "20240102000000_add_name": SAFE_INDEXLESS_ADD})
-    run = run_act(project, postgres_server, deploy_hook, action_standins, "push", tmp_path)
+    run = run_act(act, project, postgres_server, deploy_hook, "push")
 
     assert run.returncode == 0, run.output[-6000:]
     for job in ALL_JOBS:
         assert run.job_result(job) == "succeeded", job
+    # migpipe and squawk came from the workflow's own install steps, into the
+    # fresh Python of the setup-python stand-in, from the local wheels.
+    for job, step in [
+        ("Build verification", "Install migpipe"),
+        ("Migrate production database", "Install migpipe"),
+        ("Migrate production database", "Install squawk (SQL linter)"),
+    ]:
+        assert run.step_result(job, step) == "succeeded", (job, step)
+    assert re.search(r"Successfully installed .*migpipe-\d", run.job_log("Build verification"))
+    assert re.search(r"Successfully installed .*squawk-cli-2", run.job_log("Migrate production database"))
     assert _applied(postgres_server, project.prod_db) == ["20240101000000_init", "20240102000000_add_name"]
     assert _columns(postgres_server, project.prod_db) == ["email", "id", "name"]
 
@@ -294,10 +280,10 @@ def test_push_to_main_with_safe_migration_migrates_then_deploys(
 
 
 def test_pull_request_never_migrates_or_deploys(
-    make_project, postgres_server, deploy_hook, action_standins, tmp_path
+    make_project: MakeProject, postgres_server: PostgresServer, deploy_hook: DeployHook, act: ActRunner
 ) -> None:
     project = make_project({"20240101000000_init": SAFE_INIT})
-    run = run_act(project, postgres_server, deploy_hook, action_standins, "pull_request", tmp_path)
+    run = run_act(act, project, postgres_server, deploy_hook, "pull_request")
 
     assert run.returncode == 0, run.output[-6000:]
     for job in ALL_JOBS[:3]:
@@ -309,10 +295,10 @@ def test_pull_request_never_migrates_or_deploys(
 
 
 def test_destructive_migration_stops_migrate_prod_and_deploy(
-    make_project, postgres_server, deploy_hook, action_standins, tmp_path
+    make_project: MakeProject, postgres_server: PostgresServer, deploy_hook: DeployHook, act: ActRunner
 ) -> None:
     project = make_project({"20240101000000_init": SAFE_INIT, "20240103000000_drop_email": DESTRUCTIVE})
-    run = run_act(project, postgres_server, deploy_hook, action_standins, "push", tmp_path)
+    run = run_act(act, project, postgres_server, deploy_hook, "push")
 
     assert run.returncode != 0
     assert run.job_result("Build verification") == "succeeded"
@@ -328,13 +314,13 @@ def test_destructive_migration_stops_migrate_prod_and_deploy(
 
 
 def test_build_script_that_migrates_fails_build_verification_at_the_guard(
-    make_project, postgres_server, deploy_hook, action_standins, tmp_path
+    make_project: MakeProject, postgres_server: PostgresServer, deploy_hook: DeployHook, act: ActRunner
 ) -> None:
     project = make_project(
         {"20240101000000_init": SAFE_INIT},
         build_render="prisma migrate deploy && echo building for render",
     )
-    run = run_act(project, postgres_server, deploy_hook, action_standins, "push", tmp_path)
+    run = run_act(act, project, postgres_server, deploy_hook, "push")
 
     assert run.returncode != 0
     assert run.job_result("Build verification") == "failed"
@@ -344,3 +330,30 @@ def test_build_script_that_migrates_fails_build_verification_at_the_guard(
     assert run.job_result("Migrate production database") is None
     assert deploy_hook.calls == []
     assert _applied(postgres_server, project.prod_db) == []
+
+
+def _install_migpipe_after_the_guard(workflow: str) -> str:
+    """The order the template had before the fix: the guard first, migpipe later."""
+    data = YAML(typ="safe").load(workflow)
+    steps = data["jobs"]["build-verification"]["steps"]
+    install = next(s for s in steps if s.get("name") == "Install migpipe")
+    steps.remove(install)
+    steps.insert(len(steps) - 1, install)  # just before `migpipe verify`
+    buffer = io.StringIO()
+    YAML().dump(data, buffer)
+    return buffer.getvalue()
+
+
+def test_a_step_that_runs_migpipe_before_installing_it_fails_on_the_clean_runner(
+    make_project: MakeProject, postgres_server: PostgresServer, deploy_hook: DeployHook, act: ActRunner
+) -> None:
+    """The runner has nothing of ours: with the guard moved before the install
+    step (the order of the defect), the guard fails as on a fresh GitHub runner."""
+    project = make_project({"20240101000000_init": SAFE_INIT}, edit_workflow=_install_migpipe_after_the_guard)
+    run = run_act(act, project, postgres_server, deploy_hook, "push", job="build-verification")
+
+    assert run.returncode != 0
+    assert run.job_result("Build verification") == "failed"
+    assert run.step_result("Build verification", "Guard - no migration on the host's build path") == "failed"
+    assert "migpipe is not installed" in run.job_log("Build verification")
+    assert run.step_result("Build verification", "Install migpipe") is None
