@@ -23,6 +23,7 @@ from migpipe.policy import KINDS, rules_for
 from migpipe.profiles.hosts import host_profile
 from migpipe.profiles.tools import tool_profile
 from migpipe.resources import templates_dir
+from migpipe.team_jobs import jobs_migrate_prod_needs, team_jobs_yaml, triggers_yaml
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,9 @@ def build_context(pipeline: Pipeline) -> dict[str, Any]:
         "kinds": KINDS,
         "policy_lines": "\n".join(f"{r.squawk_rule} {r.action} {r.kind}" for r in rules),
         "test_jobs_with_db": set(pipeline.test_database.jobs),
+        "team_jobs_yaml": team_jobs_yaml(pipeline, tool),
+        "team_jobs_needed": jobs_migrate_prod_needs(pipeline),
+        "triggers_yaml": triggers_yaml(pipeline),
         "test_database_url": (
             f"postgresql://{pipeline.test_database.user}:{pipeline.test_database.password}"
             f"@localhost:{pipeline.test_database.port}/{pipeline.test_database.database}"

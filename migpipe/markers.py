@@ -50,6 +50,7 @@ OUTPUT_SHAPING = (
     "config/",
     "profiles/",
     "lint/kinds.py",
+    "team_jobs.py",
 )
 # Modules the compiler imports that decide nothing in its output.
 OUTPUT_NEUTRAL = ("errors.py", "resources.py", "template_cache.py")

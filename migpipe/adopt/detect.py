@@ -16,6 +16,7 @@ from migpipe.adopt.commands import command_problem, remove_migrations
 from migpipe.adopt.findings import HostFinding, ToolFinding
 from migpipe.adopt.repo import Repo, join
 from migpipe.adopt.stack import Stack, detect_stack
+from migpipe.adopt.team_jobs import CarriedWorkflow, carry_workflow
 from migpipe.adopt.workflows import WorkflowFacts, load_yaml, read_workflow
 from migpipe.errors import AdoptError
 
@@ -36,7 +37,10 @@ class Adoption:
     detected: list[str] = field(default_factory=list)
     not_detected: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # the documented changes made to what is carried
     not_carried: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)  # carried as written, worth a look
+    team: CarriedWorkflow | None = None
 
     def set(self, section: str, key: str, value: Any, source: str) -> None:
         """A value found in the repository."""
@@ -428,11 +432,16 @@ def _workflow(root: Path, adoption: Adoption, stack: Stack) -> WorkflowFacts | N
         return None
     choice = stack.workflow
     adoption.detected.append(f"CI workflow = {choice.path} ({'; '.join(choice.reasons)})")
+    # The facts build-verification needs (runner, install and build commands);
+    # the jobs themselves are carried as they are, below.
     facts = read_workflow(root / choice.path, choice.path, choice.document)
     if stack.main_branch:
         facts.main_branch = stack.main_branch[0]
-    adoption.removed.extend(facts.removed)
-    adoption.not_carried.extend(facts.not_carried)
+    carried = carry_workflow(choice.path, choice.document, stack.host.name if stack.host else None)
+    adoption.team = carried
+    adoption.changed.extend(carried.changed)
+    adoption.not_carried.extend(carried.not_carried)
+    adoption.findings.extend(carried.findings)
     return facts
 
 
@@ -463,7 +472,22 @@ def _ci(package: dict[str, Any], package_manager: str, workflow: WorkflowFacts |
     else:
         adoption.default("ci", "build_commands", ["npm run build"], "build command: no package.json")
 
-    if workflow and workflow.test_jobs:
+    team = adoption.team
+    if workflow and team is not None:
+        # The team's jobs run as they are; migpipe adds no test job of its own.
+        adoption.values.setdefault("ci", {})["test_jobs"] = {}
+        adoption.sources["ci.test_jobs"] = f"none of migpipe's own: the team's jobs of {team.path} run as they are"
+        if team.triggers:
+            adoption.set("ci", "triggers", team.triggers, f"{team.path} on")
+        adoption.set("ci", "team_jobs", team.jobs, f"{team.path} jobs {', '.join(team.jobs)}")
+        if team.deploy_jobs:
+            adoption.set("ci", "team_deploy_jobs", team.deploy_jobs, f"{team.path}: jobs with a deploy step")
+        hook = next((name for name in team.host_deploy_secrets if not name.upper().startswith("GITHUB_")), None)
+        if hook and adoption.values.get("host", {}).get("name") == "render":
+            adoption.set("deploy", "hook_secret", hook, f"{team.path} Render deploy step")
+        database_jobs = []
+        source = ""
+    elif workflow and workflow.test_jobs:
         jobs = workflow.test_jobs
         adoption.set("ci", "test_jobs", jobs, f"{workflow.path} jobs {', '.join(jobs)}")
         database_jobs = workflow.database_jobs
@@ -489,7 +513,7 @@ def _ci(package: dict[str, Any], package_manager: str, workflow: WorkflowFacts |
     else:
         adoption.values.setdefault("test_database", {})["jobs"] = []
         adoption.sources["test_database.jobs"] = "no job had a postgres service"
-    if workflow and workflow.hook_secret:
+    if workflow and team is None and workflow.hook_secret:
         adoption.set("deploy", "hook_secret", workflow.hook_secret, f"{workflow.path} Render deploy step")
-    if workflow and workflow.extra_steps:
+    if workflow and team is None and workflow.extra_steps:
         adoption.set("deploy", "extra_steps", workflow.extra_steps, f"{workflow.path} deploy steps")

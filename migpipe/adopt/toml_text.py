@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from migpipe.adopt.detect import Adoption
+from migpipe.adopt.toml_data import table
 
 _BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
 _COMMENT_COLUMN = 40
@@ -68,6 +69,22 @@ def _table(adoption: Adoption, section: str, skip: tuple[str, ...] = ()) -> str:
     return out
 
 
+def _report(adoption: Adoption) -> str:
+    """What init changed, removed, could not detect or could not carry, as comments: nothing is dropped silently."""
+    sections = (
+        ("Removed (migrations the host ran)", adoption.removed),
+        ("Changed (the documented changes to the team's files)", adoption.changed),
+        ("Not detected (defaults written; check them)", adoption.not_detected),
+        ("Not carried (left as it is, or to do by hand)", adoption.not_carried),
+        ("Carried as written, worth a look", adoption.findings),
+    )
+    out = ""
+    for title, lines in sections:
+        if lines:
+            out += f"#\n# {title}:\n" + "".join(f"#   - {' '.join(line.split())}\n" for line in lines)
+    return out
+
+
 def render_pipeline_toml(adoption: Adoption, schema_url: str) -> str:
     name = adoption.values["project"]["name"]
     out = f"#:schema {schema_url}\n"
@@ -77,17 +94,33 @@ def render_pipeline_toml(adoption: Adoption, schema_url: str) -> str:
         "# after each value says where it came from (\"not detected\": check it).\n"
         "# migpipe compiles this file into the CI workflow, the guard scripts, render.yaml\n"
         "# and the runbook. Edit it, then run `migpipe generate`; CI runs `migpipe verify`.\n"
-        "\nversion = 1\n"
     )
+    out += _report(adoption)
+    out += "\nversion = 1\n"
     out += _table(adoption, "project")
     out += _table(adoption, "tool")
     out += _table(adoption, "host")
     if adoption.values.get("host", {}).get("name") == "render":
         out += "auto_deploy = false".ljust(_COMMENT_COLUMN - 1) + " # always false: only the deploy job deploys\n"
-    out += _table(adoption, "ci", skip=("test_jobs",))
-    if adoption.sources.get("ci.test_jobs"):
+    out += _table(adoption, "ci", skip=("test_jobs", "triggers", "team_jobs"))
+    ci = adoption.values.get("ci", {})
+    if "test_jobs" in ci and not ci["test_jobs"]:
+        out += _line("test_jobs", {}, adoption.sources.get("ci.test_jobs"))
+    if ci.get("triggers"):
+        out += f"\n# The team's triggers ({adoption.sources.get('ci.triggers')}), as they wrote them.\n"
+        out += table("ci.triggers", ci["triggers"])
+    if ci.get("team_jobs"):
+        out += (
+            f"\n# The team's jobs ({adoption.sources.get('ci.team_jobs')}), as they wrote them; the\n"
+            "# generated workflow writes them back. migpipe's only changes: a step\n"
+            "# { migpipe = \"test-database\" } builds the test database with the real\n"
+            "# migrations, and each job in ci.team_deploy_jobs needs migrate-prod.\n"
+        )
+        for job_id, job in ci["team_jobs"].items():
+            out += "\n" + table(f"ci.team_jobs.{toml_key(job_id)}", job)
+    if ci.get("test_jobs") and adoption.sources.get("ci.test_jobs"):
         out += f"\n# Test jobs: {adoption.sources['ci.test_jobs']}. migrate-prod needs every one.\n"
-    for job_id, job in adoption.values.get("ci", {}).get("test_jobs", {}).items():
+    for job_id, job in ci.get("test_jobs", {}).items():
         out += f"[ci.test_jobs.{toml_key(job_id)}]\n"
         for key, value in job.items():
             out += _line(key, value, None)

@@ -46,10 +46,14 @@ def run(root: str, force: bool = False, host: str | None = None) -> int:
         print(f"detected      {line}")
     for line in adoption.removed:
         print(f"removed       {line}")
+    for line in adoption.changed:
+        print(f"changed       {line}")
     for line in adoption.not_detected:
         print(f"not detected  {line}")
     for line in adoption.not_carried:
         print(f"not carried   {line}")
+    for line in adoption.findings:
+        print(f"check         {line}")
     target.write_text(text, encoding="utf-8")
     print(f"wrote {target}: review it, then run `migpipe generate --force` (--force replaces the files migpipe did not write)")
     return EXIT_OK

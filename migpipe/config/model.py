@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Annotated, Literal, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -454,6 +454,35 @@ class CI(Section):
         default=None,
         description="pip requirement used to install migpipe in CI; default pins this migpipe's version.",
     )
+    triggers: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "The workflow's `on:` as the team wrote it (branches, paths, workflow_dispatch, merge_group, …); "
+            "empty means a push to main_branch and every pull_request. It must let a push to main_branch run."
+        ),
+    )
+    team_jobs: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description=(
+            "The team's own jobs, by id, exactly as in their workflow (runs-on, needs, if, env, steps with "
+            "uses/with/run/id/if, secrets where they put them). A step { migpipe = \"test-database\" } builds "
+            "the test database with the real migrations. Written back as they are."
+        ),
+    )
+    team_deploy_jobs: list[Ident] = Field(
+        default_factory=list,
+        description="Team jobs that deploy: each needs migrate-prod in the generated workflow.",
+    )
+
+    @model_validator(mode="after")
+    def _team_jobs(self) -> CI:
+        from migpipe.config.team import team_job_problems, trigger_problems
+
+        problems = team_job_problems(self.team_jobs, self.team_deploy_jobs, list(self.test_jobs))
+        problems += trigger_problems(self.triggers, self.main_branch)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _reserved_job_ids(self) -> CI:
@@ -816,6 +845,7 @@ class Pipeline(Section):
                 problems.append(
                     f"{secret_key}: must differ from approval.database_url_secret (both are {secret!r})"
                 )
+        problems.extend(self._team_migration_problems())
         paths = self.output_paths()
         if self.outputs.host_config is None:
             # The host's own file was not there for Outputs to compare.
@@ -833,6 +863,15 @@ class Pipeline(Section):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def _team_migration_problems(self) -> list[str]:
+        from migpipe.config.team import migration_step_problems
+        from migpipe.profiles.tools import COMMON_FORBIDDEN
+
+        def is_migration(line: str) -> str | None:
+            return next((c.label for c in COMMON_FORBIDDEN if re.search(c.pattern, line)), None)
+
+        return migration_step_problems(self.ci.team_jobs, is_migration)
 
     def output_paths(self) -> dict[str, str]:
         """Every output's path, an omitted host_config being the host's own file."""

@@ -1,0 +1,130 @@
+"""The team's own CI jobs and triggers (pipeline.toml ``ci.team_jobs``, ``ci.triggers``) as workflow YAML.
+
+They are written back as the team wrote them, with only the documented
+changes (README, "Adopting a repository"):
+
+* ``{ migpipe = "test-database" }`` steps become migpipe's step that builds
+  the test database with the tool's real migrations;
+* every job named in ``ci.team_deploy_jobs`` needs ``migrate-prod``.
+
+The template inserts the text this module returns; no logic lives there.
+"""
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from migpipe.config.model import Pipeline
+    from migpipe.profiles.tools.base import ToolProfile
+
+TEST_DATABASE_STEP = "test-database"
+TEST_DATABASE_STEP_NAME = "Build the test database with real migrations"
+# Strings a YAML 1.1 reader would take for something else (GitHub's parser is not pure 1.2).
+_YAML11_SPECIAL_RE = re.compile(r"y|n|yes|no|on|off|true|false|null|~|[-+]?[0-9][0-9_.:eE+-]*|\.inf|\.nan|", re.IGNORECASE)
+
+
+def _prepared(data: Any) -> Any:
+    """Plain data with multi-line strings as literal blocks and ambiguous strings quoted."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+    if isinstance(data, Mapping):
+        return {str(k): _prepared(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_prepared(item) for item in data]
+    if isinstance(data, str):
+        if "\n" in data and not data[:1].isspace() and not any(line != line.rstrip() for line in data.split("\n")):
+            return LiteralScalarString(data)
+        if _YAML11_SPECIAL_RE.fullmatch(data):
+            return DoubleQuotedScalarString(data)
+    return data
+
+
+def dump_yaml(data: Any, indent: int) -> str:
+    """``data`` as block YAML, every line indented by ``indent`` spaces."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.width = 100_000
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    out = io.StringIO()
+    yaml.dump(_prepared(data), out)
+    pad = " " * indent
+    return "".join(pad + line if line.strip() else line for line in out.getvalue().splitlines(keepends=True))
+
+
+def _expand_step(step: Mapping[str, Any], commands: Sequence[str], working_directory: str | None) -> dict[str, Any]:
+    expanded: dict[str, Any] = {}
+    for key in ("name", "id", "if"):
+        if key in step:
+            expanded[key] = step[key]
+    expanded.setdefault("name", TEST_DATABASE_STEP_NAME)
+    for key in ("env", "continue-on-error", "timeout-minutes"):
+        if key in step:
+            expanded[key] = step[key]
+    directory = step.get("working-directory", working_directory)
+    if directory is not None:
+        expanded["working-directory"] = directory
+    expanded["run"] = "\n".join(commands) + ("\n" if len(commands) > 1 else "")
+    return expanded
+
+
+def team_jobs(pipeline: Pipeline, tool: ToolProfile) -> dict[str, dict[str, Any]]:
+    """Every team job as the generated workflow holds it."""
+    working_directory = pipeline.project.working_directory
+    deploy_jobs = set(pipeline.ci.team_deploy_jobs)
+    jobs: dict[str, dict[str, Any]] = {}
+    for job_id, job in pipeline.ci.team_jobs.items():
+        out = {str(k): v for k, v in job.items()}
+        defaults = job.get("defaults")
+        has_defaults = isinstance(defaults, Mapping) and "working-directory" in (defaults.get("run") or {})
+        steps = job.get("steps")
+        if isinstance(steps, list):
+            out["steps"] = [
+                _expand_step(step, tool.test_database_commands, working_directory if working_directory != "." or has_defaults else None)
+                if isinstance(step, Mapping) and step.get("migpipe") == TEST_DATABASE_STEP
+                else step
+                for step in steps
+            ]
+        if job_id in deploy_jobs:
+            needs = job.get("needs")
+            listed = [needs] if isinstance(needs, str) else list(needs or [])
+            if "migrate-prod" not in listed:
+                out["needs"] = [*listed, "migrate-prod"]
+        jobs[job_id] = out
+    return jobs
+
+
+def team_jobs_yaml(pipeline: Pipeline, tool: ToolProfile) -> str:
+    """The team jobs as the text under ``jobs:`` (indented 2), "" when there are none."""
+    jobs = team_jobs(pipeline, tool)
+    return dump_yaml(jobs, 2) if jobs else ""
+
+
+def triggers_yaml(pipeline: Pipeline) -> str:
+    """The team's ``on:`` value (indented 2), "" when pipeline.toml keeps migpipe's."""
+    return dump_yaml(pipeline.ci.triggers, 2) if pipeline.ci.triggers else ""
+
+
+def jobs_migrate_prod_needs(pipeline: Pipeline) -> list[str]:
+    """Team jobs migrate-prod waits for: the ones that are not deploys and always run.
+
+    A job with an ``if:`` (or needing one) may be skipped on a push to the
+    main branch, and a skipped need would skip migrate-prod with it.
+    """
+    jobs = pipeline.ci.team_jobs
+    deploy = set(pipeline.ci.team_deploy_jobs)
+
+    def always_runs(job_id: str, seen: frozenset[str] = frozenset()) -> bool:
+        job = jobs.get(job_id)
+        if job is None or job_id in seen:
+            return job is None
+        if "if" in job:
+            return False
+        needs = job.get("needs")
+        listed = [needs] if isinstance(needs, str) else list(needs or [])
+        return all(always_runs(str(n), seen | {job_id}) for n in listed)
+
+    return [job_id for job_id in jobs if job_id not in deploy and always_runs(job_id)]

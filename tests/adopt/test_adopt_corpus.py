@@ -1,0 +1,179 @@
+"""init + generate + verify on the real repositories migpipe supports (../shared/corpus/repos/).
+
+What is checked, per repository (expectations in corpus_cases.toml):
+* init succeeds and its detections match the labels;
+* generate and verify pass;
+* every job of the team's CI workflow survives, equal as parsed YAML, except the
+  documented changes; its triggers survive; the other workflow files are untouched;
+* the jobs migpipe adds are clean under actionlint (with shellcheck) and zizmor
+  (the team's own jobs are theirs: their findings are reported by init, not fixed).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from migpipe.cli import main
+from migpipe.config import load_pipeline
+from tests.adopt.test_detect_corpus import CASES, REPOS
+
+SUPPORTED = sorted(case for case, expected in CASES.items() if "refusal" not in expected)
+MIGPIPE_JOBS = {"build-verification", "migrate-plan", "review", "migrate-prod", "deploy"}
+BIN = Path(sys.executable).parent
+
+
+def _yaml(path: Path) -> Any:
+    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+
+
+def _no_nulls(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return {k: _no_nulls(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_nulls(v) for v in value]
+    return value
+
+
+def expected_jobs(document: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The team's jobs with exactly the documented changes applied (computed here, independently of migpipe)."""
+    renamed: dict[str, str] = changes.get("renamed", {})
+    removed = {tuple(item.split(":")) for item in changes.get("removed_steps", [])}
+    replaced = {tuple(item.split(":")) for item in changes.get("test_database_steps", [])}
+    jobs = {}
+    for job_id, raw in document["jobs"].items():
+        job = copy.deepcopy(raw)
+        for key in ("permissions", "defaults"):
+            if key in document and key not in job:
+                job[key] = copy.deepcopy(document[key])
+        if "env" in document:
+            job["env"] = {**document["env"], **job.get("env", {})}
+        needs = job.get("needs")
+        if isinstance(needs, list):
+            job["needs"] = [renamed.get(n, n) for n in needs]
+        elif isinstance(needs, str):
+            job["needs"] = renamed.get(needs, needs)
+        steps = []
+        for index, step in enumerate(job.get("steps", [])):
+            if (job_id, str(index)) in removed:
+                continue
+            if (job_id, str(index)) in replaced:
+                steps.append({"name": step.get("name"), "migpipe-test-database": True})
+                continue
+            steps.append(step)
+        if "steps" in job:
+            job["steps"] = steps
+        new_id = renamed.get(job_id, job_id)
+        if new_id in changes.get("deploy_jobs", []):
+            listed = [job["needs"]] if isinstance(job.get("needs"), str) else list(job.get("needs", []))
+            job["needs"] = [*listed, "migrate-prod"]
+        jobs[new_id] = _no_nulls(job)
+    return jobs
+
+
+def generated_jobs(document: dict[str, Any], team_ids: list[str], commands: tuple[str, ...]) -> dict[str, Any]:
+    jobs = {}
+    for job_id in team_ids:
+        job = copy.deepcopy(document["jobs"][job_id])
+        steps = []
+        for step in job.get("steps", []):
+            if step.get("run") == "\n".join(commands) + ("\n" if len(commands) > 1 else ""):
+                steps.append({"name": step.get("name"), "migpipe-test-database": True})
+            else:
+                steps.append(step)
+        if "steps" in job:
+            job["steps"] = steps
+        jobs[job_id] = job
+    return jobs
+
+
+def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "NO_COLOR": "1"}
+    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+def _job_lines(path: Path) -> dict[str, tuple[int, int]]:
+    """First and last line (1-based) of each job in the workflow file."""
+    document = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+    jobs = document["jobs"]
+    starts = sorted((jobs.lc.key(job_id)[0] + 1, job_id) for job_id in jobs)
+    total = len(path.read_text(encoding="utf-8").splitlines())
+    return {job_id: (start, starts[i + 1][0] - 1 if i + 1 < len(starts) else total) for i, (start, job_id) in enumerate(starts)}
+
+
+def _owner(lines: dict[str, tuple[int, int]], line: int) -> str | None:
+    return next((job for job, (first, last) in lines.items() if first <= line <= last), None)
+
+
+@pytest.mark.parametrize("case", SUPPORTED)
+def test_init_generate_verify_keep_the_teams_jobs(tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]) -> None:
+    expected = CASES[case]
+    repo = tmp_path / case
+    shutil.copytree(REPOS / case, repo)
+    assert main(["init", "--root", str(repo)]) == 0
+    capsys.readouterr()
+    pipeline = load_pipeline(repo / "pipeline.toml")
+    tool, directory = expected["tool"].split(" ")
+    assert (pipeline.tool.name, pipeline.project.working_directory, pipeline.host.name) == (tool, directory, expected["host"])
+    if "main_branch" in expected:
+        assert pipeline.ci.main_branch == expected["main_branch"]
+    if "node_version" in expected:
+        assert pipeline.project.node_version == expected["node_version"]
+
+    assert main(["generate", "-c", str(repo / "pipeline.toml"), "--root", str(repo), "--force"]) == 0
+    assert main(["verify", "-c", str(repo / "pipeline.toml"), "--root", str(repo)]) == 0
+    capsys.readouterr()
+
+    workflow_path = repo / pipeline.output_paths()["workflow"]
+    generated = _yaml(workflow_path)
+    if expected["main_ci"] != "none":
+        original = _yaml(REPOS / case / expected["main_ci"])
+        assert pipeline.output_paths()["workflow"] == expected["main_ci"]
+        from migpipe.profiles.tools import tool_profile
+
+        commands = tool_profile(pipeline).test_database_commands
+        team = list(pipeline.ci.team_jobs)
+        assert generated_jobs(generated, team, commands) == expected_jobs(original, expected.get("changes", {}))
+        on = original.get("on", original.get(True))
+        assert generated["on"] == {k: ({} if v is None else v) for k, v in on.items()}
+        # Every other workflow file is left byte for byte as it was.
+        for other in (REPOS / case / ".github" / "workflows").iterdir():
+            if other.name != Path(expected["main_ci"]).name:
+                assert (repo / ".github" / "workflows" / other.name).read_bytes() == other.read_bytes()
+        deploy_jobs = expected.get("changes", {}).get("deploy_jobs", [])
+        assert pipeline.ci.team_deploy_jobs == deploy_jobs
+        # migrate-prod waits for the team's test jobs; the deploy jobs wait for it.
+        for job_id in team:
+            if job_id in deploy_jobs:
+                assert "migrate-prod" in generated["jobs"][job_id]["needs"]
+            elif "if" not in generated["jobs"][job_id]:
+                assert job_id in generated["jobs"]["migrate-prod"]["needs"]
+
+    # The jobs migpipe adds are clean under actionlint (shellcheck on run:) and zizmor.
+    lines = _job_lines(workflow_path)
+    relative = str(workflow_path.relative_to(repo))
+    result = _run(["actionlint", "-shellcheck", shutil.which("shellcheck", path=str(BIN)) or "shellcheck", "-no-color", "-format", "{{json .}}", relative], repo)
+    findings = json.loads(result.stdout or "[]")
+    ours = [f for f in findings if _owner(lines, f["line"]) in MIGPIPE_JOBS or _owner(lines, f["line"]) is None]
+    assert ours == [], json.dumps(ours, indent=1)[:3000]
+    result = _run(["zizmor", "--offline", "--strict-collection", "--persona", "auditor", "--format", "json", relative], repo)
+    assert result.returncode in (0, 10, 11, 12, 13, 14), result.stderr
+    ours = []
+    for finding in json.loads(result.stdout or "[]"):
+        for location in finding["locations"]:
+            route = location["symbolic"].get("route", {}).get("route", [])
+            keys = [part.get("Key") for part in route]
+            job = keys[1] if len(keys) > 1 and keys[0] == "jobs" else None
+            if job is None or job in MIGPIPE_JOBS:
+                ours.append((finding["ident"], keys))
+    assert ours == []
