@@ -25,6 +25,7 @@ import argparse
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -62,14 +63,25 @@ def _child_env() -> dict[str, str]:
 Command = tuple[list[str], tuple[int, ...], dict[str, str]]  # argv, accepted exit codes, extra environment
 
 
+_cpu_times: dict[str, list[float]] = {}
+
+
 def _time_once(command: list[str], cwd: Path, ok_codes: tuple[int, ...], extra_env: dict[str, str] | None = None) -> float:
+    """Wall time of one run; its CPU time (user + system) goes to _cpu_times under the last name timed."""
     env = {**_child_env(), **(extra_env or {})}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    global _last_cpu
+    _last_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode not in ok_codes:
         sys.exit(f"{' '.join(command[:3])} ... exited {result.returncode}: {result.stderr.decode()[-500:]}")
     return elapsed
+
+
+_last_cpu = 0.0
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -85,13 +97,14 @@ def compare(label: str, pairs: dict[str, Command], cwd: Path, runs: int) -> dict
     for _ in range(runs):
         for name, (command, ok, env) in pairs.items():
             times[name].append(_time_once(command, cwd, ok, env))
+            _cpu_times.setdefault(name, []).append(_last_cpu)
     print(f"\n{label} ({runs} runs each, alternating)")
     medians = {}
     for name, values in times.items():
         medians[name] = statistics.median(values)
         print(
             f"  {name:<58} median {medians[name] * 1000:7.1f} ms   p90 {_percentile(values, 0.9) * 1000:7.1f} ms"
-            f"   min {min(values) * 1000:7.1f} ms"
+            f"   min {min(values) * 1000:7.1f} ms   CPU median {statistics.median(_cpu_times[name]) * 1000:7.1f} ms"
         )
     return medians
 
@@ -125,10 +138,12 @@ def bench_verify(runs: int) -> None:
             repo,
             runs,
         )
+        cpu = {name: statistics.median(_cpu_times[name]) for name in medians}
         for name in list(medians)[:3]:
             print(
                 f"  {name}: {medians[name] / medians[floor]:.2f}x the floor, "
-                f"{medians[name] / medians[dependencies]:.2f}x the dependencies' import"
+                f"{medians[name] / medians[dependencies]:.2f}x the dependencies' import "
+                f"(CPU: {cpu[name] / cpu[floor]:.2f}x, {cpu[name] / cpu[dependencies]:.2f}x)"
             )
         ratio = medians[clean] / medians[floor]
         print(f"  target (every file current, within {TARGET_RATIO}x the floor): {'met' if ratio <= TARGET_RATIO else 'MISSED'} ({ratio:.2f}x)")

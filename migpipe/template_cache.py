@@ -12,8 +12,10 @@ new folder.
 The cache lives outside the repository (``$MIGPIPE_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/migpipe``, else ``~/.cache/migpipe``): verify still writes
 nothing in the repository. ``MIGPIPE_CACHE_DIR=""`` turns it off; a folder
-that cannot be created turns it off silently (the templates are compiled,
-as without a cache).
+that cannot be created, or that another user or group could write to (the
+cached code is executed), turns it off silently: the templates are
+compiled, as without a cache. Do not share this folder between untrusted
+runs (e.g. an ``actions/cache`` restored from a pull request).
 """
 from __future__ import annotations
 
@@ -57,6 +59,10 @@ def bytecode_cache(options: Mapping[str, object], filters: list[str]) -> Bytecod
     folder = os.path.join(root, "templates-" + hashlib.sha256(key.encode()).hexdigest()[:16])
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.stat(folder)
     except OSError:
+        return None
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+        # Cached code is run: only from a folder no one else can write to.
         return None
     return _TolerantCache(folder)

@@ -61,3 +61,13 @@ def test_an_unusable_cache_folder_only_turns_the_cache_off(tmp_path, monkeypatch
     monkeypatch.setenv("MIGPIPE_CACHE_DIR", "")
     assert cache_root() is None
     assert _runbook("") == with_cache_off
+
+
+def test_a_cache_folder_others_can_write_to_is_not_used(tmp_path, monkeypatch) -> None:
+    from migpipe.template_cache import bytecode_cache
+
+    monkeypatch.setenv("MIGPIPE_CACHE_DIR", str(tmp_path / "cache"))
+    assert bytecode_cache({"a": 1}, ["f"]) is not None
+    (folder,) = (tmp_path / "cache").iterdir()
+    folder.chmod(0o777)
+    assert bytecode_cache({"a": 1}, ["f"]) is None
