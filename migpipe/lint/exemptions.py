@@ -61,11 +61,6 @@ class Exemption:
         return self.file_wide or line in (self.line, self.line + 1)
 
 
-def neutralize_for_squawk(text: str) -> str:
-    """The SQL with squawk's own directives disarmed, every offset unchanged."""
-    return text.replace("squawk-ignore", "squawk-IGNORE")
-
-
 def _comments(text: str) -> list[tuple[int, str]]:
     """(char offset, text) of every comment."""
     try:

@@ -41,14 +41,30 @@ class ParseFailure:
 
 @dataclass
 class Migration:
-    """A source, its bytes, its statements (empty when it does not parse)."""
+    """A source, its bytes, its parse tree (empty when it does not parse).
+
+    The tree stays libpg_query's JSON text until a statement is asked for:
+    most migrations hold nothing any rule looks at (``mentions`` tells, by
+    a substring test on that text), and decoding is most of the parse time.
+    """
 
     number: int  # the source's place in the list linted
     source: SqlSource
     data: bytes
-    statements: tuple[Statement, ...]
+    tree_json: str  # "" when it does not parse
     failure: ParseFailure | None
     _line_starts: list[int] = field(default_factory=list, repr=False)
+    _statements: tuple[Statement, ...] | None = field(default=None, repr=False)
+
+    def markers_in_tree(self, pattern: re.Pattern[str]) -> frozenset[str]:
+        """The markers (e.g. '"TruncateStmt"') of ``pattern`` that the tree's JSON text holds: one pass."""
+        return frozenset(pattern.findall(self.tree_json))
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        if self._statements is None:
+            self._statements = _statements(self.data, self.tree_json) if self.tree_json else ()
+        return self._statements
 
     def position(self, offset: int) -> tuple[int, int]:
         """(line, column) of a byte offset, both 1-based; the column counts characters."""
@@ -101,11 +117,16 @@ def parse(number: int, source: SqlSource) -> Migration:
     """Parse one source; a syntax error becomes ``failure`` (never an exception)."""
     data = source.text.encode("utf-8")
     try:
-        tree = json.loads(parser.parse_sql_json(source.text))
+        tree_json = parser.parse_sql_json(source.text)
     except parser.ParseError as exc:
         message, char_offset = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
         byte_offset = len(source.text[: max(int(char_offset), 0)].encode("utf-8"))
-        return Migration(number, source, data, (), ParseFailure(str(message), byte_offset))
+        return Migration(number, source, data, "", ParseFailure(str(message), byte_offset))
+    return Migration(number, source, data, tree_json, None)
+
+
+def _statements(data: bytes, tree_json: str) -> tuple[Statement, ...]:
+    tree = json.loads(tree_json)
     statements = []
     for index, raw in enumerate(tree.get("stmts", ())):
         ((node_type, node),) = raw["stmt"].items()
@@ -113,7 +134,7 @@ def parse(number: int, source: SqlSource) -> Migration:
         length = raw.get("stmt_len", 0) or len(data) - location
         start = _skip_space_and_comments(data, location)
         statements.append(Statement(index, node_type, node, start, location + length))
-    return Migration(number, source, data, tuple(statements), None)
+    return tuple(statements)
 
 
 def walk(value: Any) -> Iterator[tuple[str, Node]]:

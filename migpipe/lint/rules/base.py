@@ -27,5 +27,10 @@ class Rule(Protocol):
     """
 
     kind: str
+    # Strings of libpg_query's JSON (node types such as '"TruncateStmt"', or a
+    # quoted name such as '"set_config"') at least one of which is in every
+    # parse tree where the rule can report something; a source whose tree holds
+    # none is not decoded for this rule.
+    markers: tuple[str, ...]
 
     def check(self, migration: Migration, created: Created) -> Iterator[Hit]: ...

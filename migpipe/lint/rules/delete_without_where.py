@@ -13,6 +13,7 @@ from migpipe.lint.rules.base import Hit
 
 class DeleteWithoutWhere:
     kind = "delete-without-where"
+    markers: tuple[str, ...] = ('"DeleteStmt"',)
 
     def check(self, migration: Migration, created: Created) -> Iterator[Hit]:
         for statement in migration.statements:

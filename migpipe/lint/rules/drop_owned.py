@@ -10,6 +10,7 @@ from migpipe.lint.rules.base import Hit
 
 class DropOwned:
     kind = "drop-owned"
+    markers: tuple[str, ...] = ('"DropOwnedStmt"',)
 
     def check(self, migration: Migration, created: Created) -> Iterator[Hit]:
         for statement in migration.statements:

@@ -13,6 +13,7 @@ from migpipe.lint.rules.base import Hit
 
 class DropSequence:
     kind = "drop-sequence"
+    markers: tuple[str, ...] = ('"OBJECT_SEQUENCE"',)
 
     def check(self, migration: Migration, created: Created) -> Iterator[Hit]:
         for statement in migration.statements:

@@ -25,6 +25,7 @@ def _calls(statement: Statement) -> Iterator[Node]:
 
 class DynamicSql:
     kind = "dynamic-sql"
+    markers: tuple[str, ...] = ('"DoStmt"', '"ExecuteStmt"', '"CreateFunctionStmt"')
 
     def check(self, migration: Migration, created: Created) -> Iterator[Hit]:
         for statement in migration.statements:

@@ -13,6 +13,7 @@ from migpipe.lint.rules.base import Hit
 
 class SetSchema:
     kind = "set-schema"
+    markers: tuple[str, ...] = ('"AlterObjectSchemaStmt"',)
 
     def check(self, migration: Migration, created: Created) -> Iterator[Hit]:
         for statement in migration.statements:

@@ -45,6 +45,13 @@ def _set_config_calls(statement: Statement) -> Iterator[str]:
 
 class TimeoutChange:
     kind = "timeout-change"
+    markers: tuple[str, ...] = (
+        '"VariableSetStmt"',
+        '"AlterDatabaseSetStmt"',
+        '"AlterRoleSetStmt"',
+        '"AlterSystemStmt"',
+        '"set_config"',
+    )
 
     def check(self, migration: Migration, created: Created) -> Iterator[Hit]:
         for statement in migration.statements:

@@ -15,6 +15,7 @@ from migpipe.lint.rules.base import Hit
 
 class Truncate:
     kind = "truncate"
+    markers: tuple[str, ...] = ('"TruncateStmt"',)
 
     def check(self, migration: Migration, created: Created) -> Iterator[Hit]:
         for statement in migration.statements:

@@ -17,6 +17,7 @@ from migpipe.lint.rules.base import Hit
 
 class UpdateWithoutWhere:
     kind = "update-without-where"
+    markers: tuple[str, ...] = ('"UpdateStmt"',)
 
     def check(self, migration: Migration, created: Created) -> Iterator[Hit]:
         for statement in migration.statements:
