@@ -545,13 +545,17 @@ def interrupted(root: Path) -> bool:
 
 @contextlib.contextmanager
 def generation_lock(
-    root: Path, timeout: float = LOCK_TIMEOUT_SECONDS, on_wait: Callable[[], None] | None = None
+    root: Path,
+    timeout: float = LOCK_TIMEOUT_SECONDS,
+    on_wait: Callable[[], None] | None = None,
+    shared: bool = False,
 ) -> Iterator[None]:
-    """Hold the repository's generate lock: an exclusive ``flock`` on the root directory.
+    """Hold the repository's generate lock: a ``flock`` on the root directory.
 
-    A lock on the directory itself leaves no lock file behind. A second
-    generate waits (``on_wait`` is called once), then fails with an
-    OutputError after ``timeout`` seconds.
+    A lock on the directory itself leaves no lock file behind. generate
+    holds it exclusively; verify holds it shared, so it never reads a
+    generate's files halfway. A second holder waits (``on_wait`` is called
+    once), then fails with an OutputError after ``timeout`` seconds.
     """
     root_real = check_root(root)
     fd = os.open(root_real, os.O_RDONLY | os.O_DIRECTORY)
@@ -560,7 +564,7 @@ def generation_lock(
         waited = False
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if not waited and on_wait is not None:

@@ -310,3 +310,21 @@ def test_a_file_where_the_migpipe_folder_goes_is_a_clear_error(tmp_path, capsys)
     assert code == 2
     assert err == "migpipe: error: .migpipe/manifest.json: .migpipe is a file, not a directory (expected a directory holding this file)\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".migpipe", "pipeline.toml"]
+
+
+def test_verify_waits_while_a_generate_holds_the_lock(tmp_path) -> None:
+    (tmp_path / "pipeline.toml").write_text(MINIMAL_CONFIG)
+    assert quiet_generate(tmp_path) == 0
+    fd = hold_lock(tmp_path)
+    try:
+        reader = subprocess.Popen(
+            [sys.executable, "-m", "migpipe", "verify"], cwd=tmp_path,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        time.sleep(4)
+        assert reader.poll() is None, "verify read the files while a generate held the lock"
+    finally:
+        os.close(fd)
+    out, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, out + err
+    assert "migpipe: waiting for a `migpipe generate` in . to finish" in err

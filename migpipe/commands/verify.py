@@ -84,6 +84,10 @@ def _colour_diff(diff: str) -> str:
     return "".join(out)
 
 
+def _waiting(root: str) -> None:
+    print(f"migpipe: waiting for a `migpipe generate` in {root} to finish", file=sys.stderr)
+
+
 @contextlib.contextmanager
 def _without_pydantic_plugins() -> Iterator[None]:
     """Validate pipeline.toml without third-party pydantic plugins.
@@ -111,12 +115,16 @@ def run(config: str, root: str, output_format: str = "text") -> int:
     out = sys.stdout
     from migpipe.compiler import compile_pipeline
     from migpipe.config import load_pipeline
+    from migpipe.outputs import LOCK_TIMEOUT_SECONDS, generation_lock
     from migpipe.verify import find_drift
 
     with _without_pydantic_plugins():
         pipeline = load_pipeline(config)
     files = compile_pipeline(pipeline)
-    drifts = find_drift(Path(root), files, pipeline.digest)
+    timeout = float(os.environ.get("MIGPIPE_LOCK_TIMEOUT", LOCK_TIMEOUT_SECONDS))
+    # Shared: verifies run side by side, never while a generate writes.
+    with generation_lock(Path(root), timeout=timeout, on_wait=lambda: _waiting(root), shared=True):
+        drifts = find_drift(Path(root), files, pipeline.digest)
     if output_format == "json":
         report = [
             {"path": d.path, "kind": d.kind, "detail": d.detail, "line": first_changed_line(d.diff), "diff": d.diff}
