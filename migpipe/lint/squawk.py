@@ -35,6 +35,7 @@ from migpipe.errors import LintError
 
 PROBE_RULE = "ban-drop-database"
 PROBE = "\n;\nDROP DATABASE migpipe_lint_probe;\n"
+SQUAWK_TIMEOUT_SECONDS = 600  # the corpus takes well under a second
 _MAX_ARGS_CHARS = 100_000  # per squawk process; far below any ARG_MAX
 # Rules no kind of the policy uses, that squawk reports on nearly every file:
 # excluded to keep its report (JSON migpipe reads) small. If the installed
@@ -113,11 +114,11 @@ class SquawkRun:
         try:
             hits: dict[str, list[SquawkHit]] = {name: [] for name in self._names}
             for number, (process, report) in enumerate(self._processes):
-                _, stderr = process.communicate()
+                stderr = _wait(process)
                 if process.returncode == 2 and b"--exclude" in stderr:
                     # This squawk lacks one of the excluded rules: run it again, excluding none.
                     process, report = self._processes[number] = self._start(number, exclude=False)
-                    _, stderr = process.communicate()
+                    stderr = _wait(process)
                 if process.returncode not in (0, 1):
                     detail = stderr.decode("utf-8", "replace").strip().splitlines()
                     raise LintError(
@@ -152,6 +153,16 @@ class SquawkRun:
                     process.kill()
                     process.wait()
             self._directory.cleanup()
+
+
+def _wait(process: subprocess.Popen[bytes]) -> bytes:
+    """squawk's stderr once it has exited; a squawk that hangs is an error, not a wait forever."""
+    try:
+        return process.communicate(timeout=SQUAWK_TIMEOUT_SECONDS)[1]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise LintError(f"squawk did not finish within {SQUAWK_TIMEOUT_SECONDS} s") from None
 
 
 def _scratch_parent() -> str | None:

@@ -153,3 +153,11 @@ def test_excluded_squawk_rules_are_none_the_policy_uses() -> None:
     from migpipe.policy import SQUAWK_RULE_KINDS
 
     assert not set(squawk_module.EXCLUDED_RULES) & {*SQUAWK_RULE_KINDS, squawk_module.PROBE_RULE, "syntax-error"}
+
+
+def test_a_hanging_squawk_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stand_in = _stand_in_squawk(tmp_path, "exec sleep 30\n")  # stand-in for a squawk that never ends
+    monkeypatch.setattr(squawk_module, "squawk_executable", lambda: stand_in)
+    monkeypatch.setattr(squawk_module, "SQUAWK_TIMEOUT_SECONDS", 1)
+    with pytest.raises(LintError, match="squawk did not finish within 1 s"):
+        lint_sources([SqlSource("m.sql", "SELECT 1;\n")], DEFAULT_BLOCK, DEFAULT_WARN)
