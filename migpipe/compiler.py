@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from migpipe import __version__
-from migpipe.config.model import Pipeline
+from migpipe.pipeline import Pipeline
 from migpipe.manifest import MANIFEST_PATH, manifest_text
 from migpipe.markers import with_header
 from migpipe.pins import ACTIONS, action_ref
 from migpipe.policy import KINDS, rules_for
-from migpipe.profiles.hosts import host_profile
-from migpipe.profiles.tools import tool_profile
 from migpipe.resources import templates_dir
 from migpipe.team_jobs import jobs_migrate_prod_needs, team_jobs_yaml, triggers_yaml
 
@@ -190,8 +188,8 @@ def _up_to_root(path: str) -> str:
 
 
 def build_context(pipeline: Pipeline) -> dict[str, Any]:
-    tool = tool_profile(pipeline)
-    host = host_profile(pipeline)
+    tool = pipeline.tool_profile()
+    host = pipeline.host_profile()
     outputs = pipeline.outputs
     rules = rules_for(pipeline.guards.block, pipeline.guards.warn)
     return {

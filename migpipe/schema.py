@@ -28,7 +28,7 @@ def _to_draft07(node: Any) -> Any:
 
 
 def build_schema() -> dict[str, Any]:
-    from migpipe.config.model import Pipeline
+    from migpipe.pipeline import Pipeline
 
     schema = _to_draft07(Pipeline.model_json_schema(by_alias=True, mode="validation"))
     return {"$schema": "http://json-schema.org/draft-07/schema#", "$id": SCHEMA_ID, **schema}

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from migpipe.config.model import Pipeline
+    from migpipe.pipeline import Pipeline
     from migpipe.profiles.tools.base import ToolProfile
 
 TEST_DATABASE_STEP = "test-database"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from migpipe.compiler import compile_pipeline
-from migpipe.config import load_pipeline
+from migpipe.pipeline import load_pipeline
 from tests.conftest import GOLDEN_DIR, golden_configs
 
 CONFIGS = golden_configs()

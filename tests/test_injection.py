@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 
 from migpipe.compiler import compile_pipeline
-from migpipe.config.model import Pipeline
+from migpipe.pipeline import Pipeline
 from tests.conftest import EXAMPLE_CONFIG
 
 if sys.version_info >= (3, 11):

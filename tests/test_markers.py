@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from migpipe.compiler import compile_pipeline
-from migpipe.config import load_pipeline
-from migpipe.config.model import Pipeline
+from migpipe.pipeline import Pipeline, load_pipeline
 from migpipe.markers import HEADER_VERSION, NOTICE, canonical_data, read_header, source_digest
 from tests.conftest import EXAMPLE_CONFIG
 
@@ -151,7 +150,7 @@ def test_a_comment_in_a_module_that_shapes_no_output_changes_no_generated_file(t
     assert after == before
 
 
-@pytest.mark.parametrize("module", ["compiler.py", "pins.py", "policy.py", "profiles/hosts/render.py", "config/model.py"])
+@pytest.mark.parametrize("module", ["compiler.py", "pins.py", "policy.py", "profiles/hosts/render.py", "config/tables.py", "pipeline.py"])
 def test_a_change_in_a_module_that_shapes_the_output_changes_the_digest(tmp_path, monkeypatch, module) -> None:
     from migpipe import markers
 
@@ -173,7 +172,7 @@ def test_every_module_the_compiler_imports_is_in_the_fingerprint() -> None:
     """A module that can shape the output and is not fingerprinted would let a
     changed migpipe keep an old digest (a stale file reported as hand-edited)."""
     probe = (
-        "import sys; from migpipe.compiler import compile_pipeline; from migpipe.config import load_pipeline; "
+        "import sys; from migpipe.compiler import compile_pipeline; from migpipe.pipeline import load_pipeline; "
         f"compile_pipeline(load_pipeline({str(EXAMPLE_CONFIG)!r})); "
         "print('\\n'.join(sorted(m.__file__ for n, m in list(sys.modules.items()) "
         "if (n == 'migpipe' or n.startswith('migpipe.')) and getattr(m, '__file__', None))))"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from migpipe.compiler import compile_pipeline
-from migpipe.config import load_pipeline
+from migpipe.pipeline import load_pipeline
 from migpipe.errors import OutputError
 from migpipe.outputs import apply_writes, plan_writes
 from tests.config.conftest import MINIMAL_CONFIG, run_cli  # noqa: F401  (run_cli is a fixture)

@@ -123,7 +123,7 @@ def test_hook_file_patterns_match_the_default_outputs() -> None:
 
     hooks = YAML(typ="safe").load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
     assert [hook["id"] for hook in hooks] == ["migpipe-verify", "migpipe-generate"]
-    from migpipe.config.model import Outputs
+    from migpipe.config.tables import Outputs
 
     for hook in hooks:
         assert hook["language"] == "python" and hook["pass_filenames"] is False

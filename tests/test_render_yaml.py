@@ -8,7 +8,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from migpipe.compiler import compile_pipeline
-from migpipe.config import load_pipeline
+from migpipe.pipeline import load_pipeline
 from tests.conftest import SHARED, golden_configs
 
 RENDER_SCHEMA = SHARED / "schemas" / "render.yaml.json"

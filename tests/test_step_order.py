@@ -21,9 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from ruamel.yaml import YAML
 
 from migpipe.compiler import compile_pipeline
-from migpipe.config import load_pipeline
-from migpipe.config.model import Pipeline
-from migpipe.profiles.tools import tool_profile
+from migpipe.pipeline import Pipeline, load_pipeline
 from tests.conftest import EXAMPLE_CONFIG, golden_configs
 from tests.support.step_order import (
     PROJECT_NODE,
@@ -77,7 +75,7 @@ def test_drawn_workflows_install_every_tool_before_using_it(pipeline: Pipeline) 
     # see README "not done"), so those draws are set aside here.
     commands = [*pipeline.ci.build_commands, *(c for job in pipeline.ci.test_jobs.values() for c in job.commands)]
     assume(
-        tool_profile(pipeline).runtime == "node"
+        pipeline.tool_profile().runtime == "node"
         or not any(c.split()[0] in ("npm", "pnpm", "yarn", "npx") for c in commands)
     )
     workflow, scripts = _generated(pipeline)

@@ -8,7 +8,7 @@ import pytest
 
 from migpipe import resources
 from migpipe.compiler import compile_pipeline
-from migpipe.config import load_pipeline
+from migpipe.pipeline import load_pipeline
 from migpipe.template_cache import cache_root
 from tests.conftest import EXAMPLE_CONFIG
 

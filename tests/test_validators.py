@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from migpipe.compiler import compile_pipeline
-from migpipe.config.model import Pipeline
-from migpipe.config import load_pipeline
+from migpipe.pipeline import Pipeline
+from migpipe.pipeline import load_pipeline
 from tests.conftest import EXAMPLE_CONFIG, SHARED, golden_configs
 
 if sys.version_info >= (3, 11):

@@ -5,8 +5,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from migpipe.compiler import compile_pipeline
-from migpipe.config import load_pipeline
-from migpipe.profiles.tools import tool_profile
+from migpipe.pipeline import load_pipeline
 from tests.conftest import golden_configs
 
 CONFIGS = golden_configs()
@@ -71,7 +70,7 @@ def test_test_jobs_build_database_with_real_migrations(name: str) -> None:
             assert "--health-cmd" in job["services"]["postgres"]["options"]
             # The tool's own commands, in order, in one step of their own.
             [build_db] = [s for s in job["steps"] if s.get("name") == "Build the test database with real migrations"]
-            assert build_db["run"].rstrip("\n").split("\n") == list(tool_profile(pipeline).test_database_commands)
+            assert build_db["run"].rstrip("\n").split("\n") == list(pipeline.tool_profile().test_database_commands)
             if pipeline.tool.name == "prisma":
                 assert "migrate deploy" in runs and "migrate reset --force" in runs
                 if pipeline.tool.version >= 7:

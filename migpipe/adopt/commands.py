@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from migpipe.buildguard import Scanner, Step
-from migpipe.profiles.tools import COMMON_FORBIDDEN
+from migpipe.profiles.tools.registry import COMMON_FORBIDDEN
 
 _EXPRESSION_RE = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 _SECRET_EXPR_RE = re.compile(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)")
@@ -127,10 +127,10 @@ def join_run_block(run: str) -> Carried:
 
 def command_problem(command: str) -> str | None:
     """Why the model would reject ``command`` as a pipeline.toml command, or None."""
-    from migpipe.config.model import _check_command
+    from migpipe.config.types import check_command
 
     try:
-        _check_command(command)
+        check_command(command)
     except ValueError as exc:
         return str(exc)
     return None

@@ -31,16 +31,16 @@ LOCK_FILES = (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("package-lock.
 
 def supported_tools() -> frozenset[str]:
     """Tool names migpipe can generate for: the tool-profile registry."""
-    from migpipe.profiles.tools import TOOL_MODULES
+    from migpipe.profiles.tools.registry import TOOLS
 
-    return frozenset(module.NAME for module in TOOL_MODULES)
+    return frozenset(TOOLS)
 
 
 def supported_hosts() -> frozenset[str]:
     """Host names migpipe can generate for: the host-profile registry."""
-    from migpipe.profiles.hosts import HOST_MODULES
+    from migpipe.profiles.hosts.registry import HOSTS
 
-    return frozenset(module.NAME for module in HOST_MODULES)
+    return frozenset(HOSTS)
 
 
 @dataclass

@@ -36,7 +36,8 @@ from migpipe.buildguard.sources import (
     script_phase,
 )
 from migpipe.buildguard.workspace import Member, Workspace, load_workspace
-from migpipe.profiles.tools import UNREADABLE_SCRIPT_NAMES, ForbiddenCommand
+from migpipe.profiles.tools.base import ForbiddenCommand
+from migpipe.profiles.tools.known import UNREADABLE_SCRIPT_NAMES
 
 # migpipe's own scripts: they name migration commands on purpose.
 OWN_SCRIPT_NAMES = frozenset({"check-no-migrate-in-build.sh", "migrate-with-guards.sh"})

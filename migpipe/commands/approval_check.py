@@ -21,7 +21,7 @@ import posixpath
 import re
 import sys
 
-from migpipe.config import load_pipeline
+from migpipe.pipeline import load_pipeline
 from migpipe.errors import EXIT_FINDINGS, EXIT_OK
 from migpipe.runtime import github
 

@@ -22,10 +22,9 @@ from migpipe.buildguard.repository import (
     apply_exemptions,
     check_repository,
 )
-from migpipe.config import load_pipeline
+from migpipe.pipeline import load_pipeline
 from migpipe.errors import EXIT_FINDINGS, EXIT_OK
-from migpipe.profiles.hosts import host_profile
-from migpipe.profiles.tools import COMMON_FORBIDDEN, tool_profile
+from migpipe.profiles.tools.registry import COMMON_FORBIDDEN
 
 FORMATS = ("text", "json")
 DEFAULT_CONFIG = "pipeline.toml"
@@ -53,7 +52,7 @@ def _scan_config(config: str, root: Path) -> Report:
     outputs = pipeline.outputs
     scanner = Scanner(
         root,
-        tool_profile(pipeline).forbidden or COMMON_FORBIDDEN,
+        pipeline.tool_profile().forbidden or COMMON_FORBIDDEN,
         own_scripts=(outputs.build_guard, outputs.migrate_script),
         # The apply script may be renamed; calling it from the host is still a migration.
         project_commands=[*pipeline.guards.forbidden_commands, outputs.migrate_script],
@@ -61,7 +60,7 @@ def _scan_config(config: str, root: Path) -> Report:
     workdir = root / pipeline.project.working_directory
     text = Path(config).read_text(encoding="utf-8")
     shown = scanner.display(Path(config))
-    host = host_profile(pipeline)
+    host = pipeline.host_profile()
     for entry in host.entry_points:
         key = entry.config_key
         scanner.check_command(entry.command, Step(shown, _config_line(text, key), f"host.{key}"), workdir)

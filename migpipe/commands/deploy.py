@@ -16,9 +16,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from migpipe.config import load_pipeline
-from migpipe.config.model import FlyHost, HerokuHost, Pipeline, RenderHost
 from migpipe.errors import EXIT_FINDINGS, EXIT_OK, FatalError
+from migpipe.pipeline import Pipeline, load_pipeline
+from migpipe.profiles.hosts.fly import FlyHost
+from migpipe.profiles.hosts.heroku import HerokuHost
+from migpipe.profiles.hosts.render import RenderHost
 from migpipe.runtime.deploy import (
     DeployFailed,
     DeployOutcome,

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from migpipe.compiler import compile_pipeline
-from migpipe.config import load_pipeline
+from migpipe.pipeline import load_pipeline
 from migpipe.outputs import (
     LOCK_TIMEOUT_SECONDS,
     apply_writes,

@@ -63,7 +63,7 @@ def _check(text: str, display: str, parse_toml) -> None:
     """Never write a pipeline.toml that migpipe itself would reject."""
     from pydantic import ValidationError
 
-    from migpipe.config.model import Pipeline
+    from migpipe.pipeline import Pipeline
 
     try:
         Pipeline.model_validate(parse_toml(text, display), strict=True)

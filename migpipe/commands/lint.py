@@ -32,7 +32,7 @@ def split_kinds(values: Sequence[str], option: str) -> list[str]:
 def policy(config: str | None, block_option: Sequence[str], warn_option: Sequence[str]) -> tuple[list[str], list[str]]:
     """(block, warn): pipeline.toml's lists or the defaults, with the options' kinds moved in."""
     if config is not None:
-        from migpipe.config import load_pipeline
+        from migpipe.pipeline import load_pipeline
 
         guards = load_pipeline(config).guards
         block, warn = list(guards.block), list(guards.warn)

@@ -114,7 +114,7 @@ def run(config: str, root: str, output_format: str = "text") -> int:
         raise FormatError(f"--format {output_format}: expected one of {', '.join(FORMATS)}")
     out = sys.stdout
     from migpipe.compiler import compile_pipeline
-    from migpipe.config import load_pipeline
+    from migpipe.pipeline import load_pipeline
     from migpipe.outputs import LOCK_TIMEOUT_SECONDS, generation_lock
     from migpipe.verify import find_drift
 

@@ -1,4 +1,4 @@
-"""Read pipeline.toml into a validated Pipeline, or fail with located errors.
+"""Read pipeline.toml into a validated model, or fail with located errors.
 
 Every problem is reported as ``FILE:LINE:COL: key.path: what is wrong
 (what was expected)``, all of them at once, so the user fixes the file in
@@ -17,7 +17,7 @@ import stat
 import sys
 import typing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,6 +25,11 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from migpipe.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+ModelT = TypeVar("ModelT", bound="BaseModel")
 
 MAX_CONFIG_BYTES = 1024 * 1024  # a policy file is a few KiB; refuse anything absurd
 MAX_PROBLEMS = 50  # past this, more lines bury the first ones instead of helping
@@ -140,15 +145,13 @@ def parse_toml(text: str, display: str) -> dict[str, Any]:
         ) from None
 
 
-def load_pipeline(path: str | os.PathLike[str], display: str | None = None):
-    """Load and validate a pipeline file. Raises ConfigError with every problem.
+def load_model(model: type[ModelT], path: str | os.PathLike[str], display: str | None = None) -> ModelT:
+    """Load a TOML file and validate it as ``model``. Raises ConfigError with every problem.
 
     ``display`` names the file in messages; by default it is ``path`` exactly
     as the user typed it.
     """
     from pydantic import ValidationError
-
-    from migpipe.config.model import Pipeline
 
     display = display or os.fspath(path)
     text = read_config_text(Path(path), display)
@@ -156,12 +159,12 @@ def load_pipeline(path: str | os.PathLike[str], display: str | None = None):
     try:
         # Strict: TOML has real types, so "20" for an integer or "yes" for a
         # boolean is a mistake to report, not a value to coerce.
-        return Pipeline.model_validate(data, strict=True)
+        return model.model_validate(data, strict=True)
     except ValidationError as exc:
         locator = KeyLocator(text)
         problems: list[tuple[tuple[int, int], str]] = []
         for err in exc.errors():
-            problems.extend(_describe(err, locator, display))
+            problems.extend(_describe(model, err, locator, display))
         ordered = [message for _, message in sorted(set(problems))]
         if len(ordered) > MAX_PROBLEMS:
             hidden = len(ordered) - MAX_PROBLEMS
@@ -254,30 +257,26 @@ def _union_tags(annotation: Any) -> dict[str, Any]:
     return members
 
 
-def _tagged_fields() -> dict[str, set[str]]:
+def _tagged_fields(model: type[BaseModel]) -> dict[str, set[str]]:
     """Top-level keys whose table is chosen by its `name` (tool, host) and their tags."""
-    from migpipe.config.model import Pipeline
-
     return {
         key: set(_union_tags(field.annotation))
-        for key, field in Pipeline.model_fields.items()
+        for key, field in model.model_fields.items()
         if _union_tags(field.annotation)
     }
 
 
-def _strip_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+def _strip_tags(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """pydantic names the union member in loc (tool.prisma.version); the file says tool.version."""
-    tagged = _tagged_fields()
+    tagged = _tagged_fields(model)
     if len(loc) >= 2 and loc[0] in tagged and loc[1] in tagged[loc[0]]:
         return loc[:1] + loc[2:]
     return loc
 
 
-def _model_at(loc: tuple[Any, ...]) -> Any:
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> Any:
     """The pydantic model that validates the table at ``loc``, or None."""
-    from migpipe.config.model import Pipeline
-
-    annotation: Any = Pipeline
+    annotation: Any = model
     for part in loc:
         if isinstance(part, int):
             continue  # an element of an array: same item type
@@ -285,10 +284,10 @@ def _model_at(loc: tuple[Any, ...]) -> Any:
         if part in members:
             annotation = members[part]  # tool.prisma: the member the tag selects
             continue
-        model = _inner_model(annotation)
-        if model is None:
+        inner = _inner_model(annotation)
+        if inner is None:
             return None
-        field = _field_named(model, part)
+        field = _field_named(inner, part)
         if field is None:
             # A key of a dict (a job id): its values have the dict's value type.
             if typing.get_origin(annotation) is dict:
@@ -322,12 +321,12 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """The keys the table at ``loc`` accepts, for 'did you mean' hints."""
-    model = _model_at(loc)
-    if model is None or typing.get_origin(model) is dict:
+    table = _model_at(model, loc)
+    if table is None or typing.get_origin(table) is dict:
         return []
-    return [field.alias or name for name, field in model.model_fields.items()]
+    return [field.alias or name for name, field in table.model_fields.items()]
 
 
 def _literal_choices(expected: str) -> list[str]:
@@ -348,7 +347,7 @@ def _split_check_path(path: str) -> tuple[Any, ...]:
 
 
 def _describe(
-    err: dict[str, Any], locator: KeyLocator, display: str
+    model: type[BaseModel], err: dict[str, Any], locator: KeyLocator, display: str
 ) -> list[tuple[tuple[int, int], str]]:
     """One or more located messages (a model check may report several)."""
     loc = tuple(err["loc"])
@@ -374,18 +373,18 @@ def _describe(
     elif kind == "missing":
         messages.append((loc, "missing required key"))
     elif kind == "union_tag_not_found":
-        tags = sorted(_tagged_fields().get(str(loc[0]) if loc else "", set()))
+        tags = sorted(_tagged_fields(model).get(str(loc[0]) if loc else "", set()))
         expected = ", ".join(json.dumps(t) for t in tags)
         messages.append((loc + ("name",), f"missing required key (expected one of {expected})"))
     elif kind == "union_tag_invalid":
-        tags = sorted(_tagged_fields().get(str(loc[0]) if loc else "", set()))
+        tags = sorted(_tagged_fields(model).get(str(loc[0]) if loc else "", set()))
         tag = str(ctx.get("tag", ""))
         guess = difflib.get_close_matches(tag, tags, n=1, cutoff=0.6)
         hint = f"; did you mean {json.dumps(guess[0])}?" if guess else ""
         expected = ", ".join(json.dumps(t) for t in tags)
         messages.append((loc + ("name",), f"{_toml_value(tag)} is not allowed (expected one of {expected}{hint})"))
     elif kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(model, loc[:-1])
         guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
         message = "unknown key"
         if guess:
@@ -427,7 +426,7 @@ def _describe(
 
     located = []
     for where, message in messages:
-        where = _strip_tags(where)
+        where = _strip_tags(model, where)
         line, col = locator.find(where)
         located.append(((line, col), f"{display}:{line}:{col}: {_dotted(where)}: {message}"))
     return located

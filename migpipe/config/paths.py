@@ -1,8 +1,7 @@
 """Where the generated files go: the defaults, and the one function that decides.
 
-Plain Python, no pydantic: the model calls ``output_paths`` with its
-validated tables, and verify's fast path (``migpipe.unchanged``) calls it with
-the raw tables of pipeline.toml, so both find the files in the same places.
+Plain Python: the model (migpipe.pipeline) calls ``output_paths`` with its
+validated [outputs] table and the host plugin's own config path.
 """
 from __future__ import annotations
 
@@ -21,18 +20,14 @@ DEFAULT_PATHS: dict[str, str | None] = {
 DEFAULT_WORKING_DIRECTORY = "."
 
 
-def output_paths(outputs: Mapping[str, str | None], host_name: str, working_directory: str) -> dict[str, str]:
+def output_paths(outputs: Mapping[str, str | None], host_config: str) -> dict[str, str]:
     """Every output's path: the one set in [outputs], else its default.
 
-    ``outputs`` may omit keys (a raw TOML table) or hold None for them (the
-    model's dump); both mean the default.
+    ``outputs`` may omit keys or hold None for them (the model's dump); both
+    mean the default. ``host_config`` is where the host
+    reads its config when [outputs] does not say (the host profile knows).
     """
-    from migpipe.profiles.hosts import default_host_config
-
     paths = {}
     for key, default in DEFAULT_PATHS.items():
-        path = outputs.get(key) or default
-        if path is None:
-            path = default_host_config(host_name, working_directory)
-        paths[key] = path
+        paths[key] = outputs.get(key) or default or host_config
     return paths

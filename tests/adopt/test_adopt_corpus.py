@@ -23,7 +23,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from migpipe.cli import main
-from migpipe.config import load_pipeline
+from migpipe.pipeline import load_pipeline
 from tests.adopt.test_detect_corpus import CASES, REPOS
 
 SUPPORTED = sorted(case for case, expected in CASES.items() if "refusal" not in expected)
@@ -139,9 +139,8 @@ def test_init_generate_verify_keep_the_teams_jobs(tmp_path: Path, case: str, cap
     if expected["main_ci"] != "none":
         original = _yaml(REPOS / case / expected["main_ci"])
         assert pipeline.output_paths()["workflow"] == expected["main_ci"]
-        from migpipe.profiles.tools import tool_profile
-
-        commands = tool_profile(pipeline).test_database_commands
+        
+        commands = pipeline.tool_profile().test_database_commands
         team = list(pipeline.ci.team_jobs)
         assert generated_jobs(generated, team, commands) == expected_jobs(original, expected.get("changes", {}))
         on = original.get("on", original.get(True))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from migpipe.buildguard import Finding, Scanner
-from migpipe.profiles.tools import COMMON_FORBIDDEN
+from migpipe.profiles.tools.registry import COMMON_FORBIDDEN
 from tests.buildguard.conftest import CORPUS
 
 LABELS_FILE = Path(__file__).resolve().parent / "corpus_labels.tsv"

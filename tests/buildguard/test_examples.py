@@ -16,7 +16,7 @@ import pytest
 
 from migpipe.buildguard import Finding, Scanner
 from migpipe.buildguard.repository import Exemption, check_repository
-from migpipe.profiles.tools import COMMON_FORBIDDEN
+from migpipe.profiles.tools.registry import COMMON_FORBIDDEN
 from tests.buildguard.conftest import EXAMPLES
 
 

@@ -20,7 +20,7 @@ import pytest
 from migpipe.buildguard import Scanner
 from migpipe.buildguard.repository import Exemption, check_repository
 from migpipe.buildguard.sources import kind_of
-from migpipe.profiles.tools import COMMON_FORBIDDEN
+from migpipe.profiles.tools.registry import COMMON_FORBIDDEN
 from tests.buildguard.conftest import REPO_ROOT
 
 REPOS = REPO_ROOT / ".." / "shared" / "corpus" / "repos"

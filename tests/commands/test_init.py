@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from migpipe.cli import main
-from migpipe.config import load_pipeline
+from migpipe.pipeline import load_pipeline
 
 FIXTURES = Path(__file__).resolve().parent / "init_fixtures"
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "build-configs"

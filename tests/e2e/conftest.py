@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from migpipe.config import load_pipeline
+from migpipe.pipeline import load_pipeline
 from tests.conftest import EXAMPLE_CONFIG
 from tests.e2e.harness import (
     ActRunner,

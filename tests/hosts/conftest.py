@@ -8,7 +8,7 @@ from ruamel.yaml import YAML
 
 from migpipe.cli import main
 from migpipe.compiler import GeneratedFile, compile_pipeline
-from migpipe.config import load_pipeline
+from migpipe.pipeline import load_pipeline
 
 HEAD = """\
 version = 1

@@ -36,7 +36,7 @@ def test_new_data_destroying_kinds_block_by_default() -> None:
 
 
 def test_model_takes_its_kinds_and_defaults_from_the_table() -> None:
-    from migpipe.config.model import Guards
+    from migpipe.config.tables import Guards
 
     guards = Guards()
     assert tuple(guards.block) == DEFAULT_BLOCK and tuple(guards.warn) == DEFAULT_WARN

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from migpipe.compiler import compile_pipeline
-from migpipe.config import load_pipeline
+from migpipe.pipeline import load_pipeline
 from tests.conftest import golden_configs
 from tests.migrate.project import VENV_BIN, pipeline_toml
 

@@ -1,9 +1,10 @@
-"""What every host profile is made of.
+"""What every host plugin is made of.
 
-A host module has ``NAME``, ``build(pipeline) -> HostProfile``,
-``default_config_path(working_directory)`` (where the host reads its config when
-outputs.host_config is omitted) and ``CONFIG_PATH_IS_FIXED`` (True when the
-host reads it from nowhere else, so outputs.host_config may not move it).
+A host plugin is a module under migpipe/profiles/hosts/ registered in
+``registry.HOSTS``; ``HostPlugin`` says what it holds: its name, its own
+table of pipeline.toml (a ``HostTable``), where it reads its config file,
+which secrets hold its deploy credentials, and ``build``, which turns its
+validated table into a ``HostProfile``.
 
 A host profile says which config file the host reads (and its template),
 which of that file's commands the host runs on its own (the build guard
@@ -15,6 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import Field
+
+from migpipe.config.tables import Deploy, SharedTables
+from migpipe.config.types import Section
 
 
 @dataclass(frozen=True)
@@ -65,3 +72,37 @@ class HostProfile:
     # Values the host's config template needs beyond pipeline.toml's own
     # (e.g. a path made relative to where the config file is written).
     config_values: Mapping[str, str] = field(default_factory=dict)
+
+
+class HostTable(Section):
+    """The [host] table: ``name`` selects the plugin whose table this is."""
+
+    name: str = Field(description="Hosting platform.")
+
+
+class HostPlugin(Protocol):
+    """A host module, as migpipe.profiles.hosts.registry holds it."""
+
+    # The value of [host] name that selects this plugin.
+    NAME: str
+    # Its table of pipeline.toml (its ``name`` is ``Literal[NAME]``).
+    TABLE: type[HostTable]
+    # True when the host reads its config from nowhere but
+    # ``default_config_path``, so outputs.host_config may not move it.
+    CONFIG_PATH_IS_FIXED: bool
+    # True when it can deploy through a deploy hook (deploy.mode = "hook")
+    # whose URL is the secret deploy.hook_secret names; every host deploys
+    # through its API with the credentials named in [host].
+    HAS_DEPLOY_HOOK: bool
+
+    def default_config_path(self, working_directory: str, /) -> str:
+        """Where the host reads its config when outputs.host_config is omitted."""
+        ...
+
+    def credential_secrets(self, host: Any, deploy: Deploy, /) -> list[tuple[str, str]]:
+        """Where each deploy credential's secret name is set (a key path), and that name."""
+        ...
+
+    def build(self, host: Any, shared: SharedTables, /) -> HostProfile:
+        """The profile of a validated ``TABLE`` (typed Any: each plugin takes its own)."""
+        ...

@@ -2,45 +2,90 @@
 from __future__ import annotations
 
 import posixpath
+import re
 import shlex
-from typing import TYPE_CHECKING
+from typing import Annotated, Literal, Optional
 
-from migpipe.profiles.hosts.base import DeployStep, EntryPoint, HostProfile
+from pydantic import Field
 
-if TYPE_CHECKING:
-    from migpipe.config.model import Pipeline
-
+from migpipe.config.tables import Deploy, SharedTables
+from migpipe.config.types import OptionalCommand, RelPath, SecretName, matching
+from migpipe.profiles.hosts.base import DeployStep, EntryPoint, HostProfile, HostTable
 
 NAME = "fly"
+
+
+_FLY_APP_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+_FLY_REGION_RE = re.compile(r"[a-z]{3}")
+_FLYCTL_VERSION_RE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
+
+
+FlyctlVersion = Annotated[
+    str,
+    matching(_FLYCTL_VERSION_RE, "must be a flyctl release such as '0.3.120' (or leave it out for the latest)"),
+]
+
+
+class FlyHost(HostTable):
+    """A Fly.io app: fly.toml without a release_command; deployed by `flyctl deploy`."""
+
+    name: Literal["fly"] = Field(description="Hosting platform.")
+    app: Annotated[str, matching(_FLY_APP_RE, "must be a Fly app name: lowercase letters, digits and '-' (at most 63)")] = Field(description="Fly app name.")
+    primary_region: Annotated[str, matching(_FLY_REGION_RE, "must be a Fly region code such as 'iad', 'ams' or 'syd'")] = Field(
+        default="iad", description="Fly primary_region (a three-letter region code)."
+    )
+    dockerfile: RelPath = Field(
+        default="Dockerfile",
+        description="Dockerfile Fly builds, relative to the working directory (its RUN/CMD/ENTRYPOINT are guarded).",
+    )
+    start_command: OptionalCommand = Field(
+        default=None,
+        description="[processes] app command; omitted means the Dockerfile's CMD. Must never migrate.",
+    )
+    internal_port: int = Field(default=8080, ge=1, le=65535, description="[http_service] internal_port.")
+    api_token_secret: SecretName = Field(
+        default="FLY_API_TOKEN", description="Environment secret holding a Fly deploy token (fly tokens create deploy)."
+    )
+    flyctl_version: Optional[FlyctlVersion] = Field(
+        default=None, description="flyctl release the deploy job installs; omitted means the latest."
+    )
+
+
+TABLE: type[FlyHost] = FlyHost
 # flyctl deploy is told where the file is (--config).
 CONFIG_PATH_IS_FIXED = False
+# flyctl reads a deploy token from the secret named in [host].
+HAS_DEPLOY_HOOK = False
 
 
 def default_config_path(working_directory: str) -> str:
     return _in_working_directory(working_directory, "fly.toml")
 
 
+def credential_secrets(host: FlyHost, deploy: Deploy) -> list[tuple[str, str]]:
+    return [("host.api_token_secret", host.api_token_secret)]
+
+
 def _in_working_directory(working_directory: str, name: str) -> str:
     return posixpath.normpath(posixpath.join(working_directory, name))
 
 
-def dockerfile_from_config(pipeline: Pipeline) -> str:
+def dockerfile_from_config(host: FlyHost, shared: SharedTables) -> str:
     """The Dockerfile as fly.toml must name it: flyctl reads [build] dockerfile
     relative to the directory of fly.toml, not to the working directory."""
-    config_dir = posixpath.dirname(pipeline.output_paths()["host_config"]) or "."
-    return posixpath.relpath(_in_working_directory(pipeline.project.working_directory, pipeline.host.dockerfile), config_dir)
+    config_dir = posixpath.dirname(shared.output_paths()["host_config"]) or "."
+    return posixpath.relpath(_in_working_directory(shared.project.working_directory, host.dockerfile), config_dir)
 
 
-def deploy_command(pipeline: Pipeline) -> str:
-    working_directory = pipeline.project.working_directory
-    config = pipeline.output_paths()["host_config"]
+def deploy_command(shared: SharedTables) -> str:
+    working_directory = shared.project.working_directory
+    config = shared.output_paths()["host_config"]
     # The working directory is the build context sent to Fly's remote builder;
     # named even when it is ".", since flyctl's default depends on --config.
     return shlex.join(["flyctl", "deploy", working_directory, "--config", config, "--remote-only"])
 
 
-def build(pipeline: Pipeline) -> HostProfile:
-    host = pipeline.host
+def build(host: FlyHost, shared: SharedTables) -> HostProfile:
     entry_points = []
     if host.start_command:
         entry_points.append(EntryPoint("processes.app", "start", host.start_command, "start_command"))
@@ -53,7 +98,7 @@ def build(pipeline: Pipeline) -> HostProfile:
         name="Deploy to Fly.io",
         # flyctl reads the token from FLY_API_TOKEN; it is never on a command line.
         secrets=(("FLY_API_TOKEN", host.api_token_secret),),
-        run=deploy_command(pipeline),
+        run=deploy_command(shared),
     )
     return HostProfile(
         name="fly",
@@ -66,7 +111,7 @@ def build(pipeline: Pipeline) -> HostProfile:
         deploy_steps=(setup, deploy),
         # flyctl uploads the checked-out source to Fly's remote builder.
         deploy_needs_checkout=True,
-        config_values={"dockerfile": dockerfile_from_config(pipeline)},
+        config_values={"dockerfile": dockerfile_from_config(host, shared)},
         deploy_method="flyctl deploy --remote-only",
         deploy_secrets=(
             (host.api_token_secret, f"paste the output of `fly tokens create deploy --app {host.app}`"),

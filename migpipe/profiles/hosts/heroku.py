@@ -2,31 +2,57 @@
 from __future__ import annotations
 
 import posixpath
-from typing import TYPE_CHECKING
+import re
+from typing import Annotated, Literal
 
-from migpipe.profiles.hosts.base import DeployStep, EntryPoint, HostProfile
+from pydantic import Field
 
-if TYPE_CHECKING:
-    from migpipe.config.model import Pipeline
-
+from migpipe.config.tables import Deploy, SharedTables
+from migpipe.config.types import Command, SecretName, matching
+from migpipe.profiles.hosts.base import DeployStep, EntryPoint, HostProfile, HostTable
 
 NAME = "heroku"
+
+
+_HEROKU_APP_RE = re.compile(r"[a-z][a-z0-9-]{1,28}[a-z0-9]")
+
+
+class HerokuHost(HostTable):
+    """A Heroku app: a Procfile without a release phase; deployed through the Platform API."""
+
+    name: Literal["heroku"] = Field(description="Hosting platform.")
+    app: Annotated[str, matching(_HEROKU_APP_RE, "must be a Heroku app name: 3 to 30 lowercase letters, digits and '-', "
+            "starting with a letter and not ending with '-'")] = Field(description="Heroku app name.")
+    start_command: Command = Field(default="npm run start", description="Procfile `web:` command. Must never migrate.")
+    api_key_secret: SecretName = Field(
+        default="HEROKU_API_KEY",
+        description="Environment secret holding a Heroku API key (heroku authorizations:create).",
+    )
+
+
+TABLE: type[HerokuHost] = HerokuHost
 # Heroku reads the Procfile at the root of the source it builds, which is the
 # working directory (the deploy job uploads exactly that directory).
 CONFIG_PATH_IS_FIXED = True
+# The Platform API takes an API key from the secret named in [host].
+HAS_DEPLOY_HOOK = False
 
 
 def default_config_path(working_directory: str) -> str:
     return posixpath.normpath(posixpath.join(working_directory, "Procfile"))
 
 
-def source_tree(pipeline: Pipeline) -> str:
+def credential_secrets(host: HerokuHost, deploy: Deploy) -> list[tuple[str, str]]:
+    return [("host.api_key_secret", host.api_key_secret)]
+
+
+def source_tree(shared: SharedTables) -> str:
     """The git tree the deploy job uploads: the commit, or its working directory."""
-    working_directory = pipeline.project.working_directory
+    working_directory = shared.project.working_directory
     return "${GITHUB_SHA}" if working_directory == "." else f"${{GITHUB_SHA}}:{working_directory}"
 
 
-def deploy_script(pipeline: Pipeline) -> str:
+def deploy_script(shared: SharedTables) -> str:
     # Plain values reach the script through env (HEROKU_APP), never by
     # interpolation; the script's own comments say why the rest is as it is.
     return "\n".join(
@@ -51,7 +77,7 @@ def deploy_script(pipeline: Pipeline) -> str:
             "# 2. Upload the commit's files (no .git) as a tarball. The signed URLs are",
             "#    not printed: each one grants access to the upload.",
             'tarball="$RUNNER_TEMP/heroku-source.tar.gz"',
-            f'git archive --format=tar.gz --output="$tarball" "{source_tree(pipeline)}"',
+            f'git archive --format=tar.gz --output="$tarball" "{source_tree(shared)}"',
             "curl --fail --silent --show-error --max-time 300 --retry 3 --request PUT \\",
             "  --header 'Content-Type:' --data-binary \"@$tarball\" \"$put_url\"",
             "# 3. Build it (never retried: a retry could start a second build).",
@@ -78,8 +104,7 @@ def deploy_script(pipeline: Pipeline) -> str:
     )
 
 
-def build(pipeline: Pipeline) -> HostProfile:
-    host = pipeline.host
+def build(host: HerokuHost, shared: SharedTables) -> HostProfile:
     return HostProfile(
         name="heroku",
         label="Heroku",
@@ -94,7 +119,7 @@ def build(pipeline: Pipeline) -> HostProfile:
                 name="Build and release on Heroku (Platform API)",
                 secrets=(("HEROKU_API_KEY", host.api_key_secret),),
                 env=(("HEROKU_APP", host.app),),
-                run=deploy_script(pipeline),
+                run=deploy_script(shared),
             ),
         ),
         # git archive uploads the checked-out commit.

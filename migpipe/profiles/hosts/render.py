@@ -1,17 +1,67 @@
 """Render: render.yaml (a Blueprint) and its deploy hook."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Literal
 
-from migpipe.profiles.hosts.base import DeployStep, EntryPoint, HostProfile
+from pydantic import Field
 
-if TYPE_CHECKING:
-    from migpipe.config.model import Pipeline
-
+from migpipe.config.tables import Deploy, SharedTables
+from migpipe.config.types import Command, OptionalCommand, SecretName, Text
+from migpipe.profiles.hosts.base import DeployStep, EntryPoint, HostProfile, HostTable
 
 NAME = "render"
+
+
+class RenderHost(HostTable):
+    """A Render web service that only builds and starts, never migrates."""
+
+    name: Literal["render"] = Field(description="Hosting platform.")
+    service_name: Text = Field(description="Render service name.")
+    service_type: Literal["web", "worker", "pserv"] = Field(
+        default="web", description="Render service type."
+    )
+    runtime: Literal["node", "docker", "python", "ruby", "go", "elixir", "rust"] = Field(
+        default="node", description="Render runtime."
+    )
+    region: Literal["oregon", "ohio", "virginia", "frankfurt", "singapore"] | None = Field(
+        default=None, description="Render region; omitted means Render's default."
+    )
+    plan: Text | None = Field(default=None, description="Render plan; omitted means Render's default.")
+    build_command: Command = Field(
+        default="npm run build:render", description="Render buildCommand. Must never migrate."
+    )
+    pre_deploy_command: OptionalCommand = Field(
+        default="npm run build:render",
+        description='Render preDeployCommand. Must never migrate; "" leaves it out.',
+    )
+    start_command: Command = Field(
+        default="npm run start", description="Render startCommand. Must never migrate."
+    )
+    auto_deploy: Literal[False] = Field(
+        default=False,
+        description="Always false: deploys happen only from the deploy job, after migrate-prod.",
+    )
+    health_check_path: Text | None = Field(default=None, description="Render healthCheckPath.")
+    env_vars: list[SecretName] = Field(
+        default_factory=lambda: ["DATABASE_URL"],
+        description="Environment variable names the service needs; values are set in Render's dashboard (sync: false).",
+    )
+    service_id_secret: SecretName = Field(
+        default="RENDER_SERVICE_ID",
+        description="Secret holding the service's id (srv-…), for deploys through Render's API (deploy.mode = \"api\").",
+    )
+    api_key_secret: SecretName = Field(
+        default="RENDER_API_KEY",
+        description="Secret holding a Render API key, for deploys through Render's API (deploy.mode = \"api\").",
+    )
+
+
+TABLE: type[RenderHost] = RenderHost
 # Render can read a Blueprint from another path (set in its dashboard).
 CONFIG_PATH_IS_FIXED = False
+# Render also offers a deploy hook (deploy.mode = "hook"), whose URL is the
+# secret deploy.hook_secret names.
+HAS_DEPLOY_HOOK = True
 
 
 def default_config_path(working_directory: str) -> str:
@@ -19,15 +69,20 @@ def default_config_path(working_directory: str) -> str:
     return "render.yaml"
 
 
-def build(pipeline: Pipeline) -> HostProfile:
-    host = pipeline.host
+def credential_secrets(host: RenderHost, deploy: Deploy) -> list[tuple[str, str]]:
+    if deploy.mode == "hook":
+        return [("deploy.hook_secret", deploy.hook_secret)]
+    return [("host.api_key_secret", host.api_key_secret), ("host.service_id_secret", host.service_id_secret)]
+
+
+def build(host: RenderHost, shared: SharedTables) -> HostProfile:
     entry_points = [EntryPoint("buildCommand", "build", host.build_command, "build_command")]
     if host.pre_deploy_command:
         entry_points.append(
             EntryPoint("preDeployCommand", "pre-deploy", host.pre_deploy_command, "pre_deploy_command")
         )
     entry_points.append(EntryPoint("startCommand", "start", host.start_command, "start_command"))
-    secret = pipeline.deploy.hook_secret
+    secret = shared.deploy.hook_secret
     return HostProfile(
         name="render",
         label="Render",

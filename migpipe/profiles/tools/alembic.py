@@ -13,12 +13,14 @@ same way ``alembic upgrade`` works it out.
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING
+from typing import Literal
 
-from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile
+from pydantic import Field
 
-if TYPE_CHECKING:
-    from migpipe.config.model import Pipeline
+from migpipe.config.tables import SharedTables
+from migpipe.config.types import RelPath
+from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, ToolTable
+
 
 NAME = "alembic"
 
@@ -71,9 +73,21 @@ PYTHON
 }'''
 
 
-def build(pipeline: Pipeline) -> ToolProfile:
-    tool = pipeline.tool
-    url_env = pipeline.test_database.url_env
+class AlembicTool(ToolTable):
+    """Alembic (SQLAlchemy); also Flask-Migrate, which is Alembic behind `flask db`."""
+
+    name: Literal["alembic"] = Field(description="Migration tool.")
+    config_path: RelPath = Field(default="alembic.ini", description="alembic.ini, relative to the working directory.")
+    migrations_dir: RelPath = Field(
+        default="alembic/versions", description="Directory of revision files, relative to the working directory."
+    )
+
+
+TABLE: type[AlembicTool] = AlembicTool
+
+
+def build(tool: AlembicTool, shared: SharedTables) -> ToolProfile:
+    url_env = shared.test_database.url_env
     config = shlex.quote(tool.config_path)
     run = f"alembic -c {config}"
     return ToolProfile(

@@ -1,4 +1,10 @@
-"""What every migration-tool profile is made of.
+"""What every migration-tool plugin is made of.
+
+A plugin is a module under migpipe/profiles/tools/ registered in
+``registry.TOOLS``; ``ToolPlugin`` says what it holds: its name, its own
+table of pipeline.toml (a ``ToolTable``), the commands that apply its
+migrations (forbidden on every host's build path) and ``build``, which
+turns its validated table into a ``ToolProfile``.
 
 A profile is data plus a few shell snippets. Templates never ask "is this
 Prisma?"; they render whatever the profile says. The shell snippets are the
@@ -8,6 +14,12 @@ docstring in ``ToolProfile``, what it may use and what it must print.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import Field
+
+from migpipe.config.tables import SharedTables
+from migpipe.config.types import Section
 
 
 @dataclass(frozen=True)
@@ -128,3 +140,24 @@ class ToolProfile:
 def node_exec(package_manager: str) -> str:
     """How a project's own node binary is run, never downloading one."""
     return {"npm": "npx --no-install", "pnpm": "pnpm exec", "yarn": "yarn run --silent"}[package_manager]
+
+
+class ToolTable(Section):
+    """The [tool] table: ``name`` selects the plugin whose table this is."""
+
+    name: str = Field(description="Migration tool.")
+
+
+class ToolPlugin(Protocol):
+    """A migration-tool module, as migpipe.profiles.tools.registry holds it."""
+
+    # The value of [tool] name that selects this plugin.
+    NAME: str
+    # Its table of pipeline.toml (its ``name`` is ``Literal[NAME]``).
+    TABLE: type[ToolTable]
+    # The commands that apply (or undo) its migrations.
+    FORBIDDEN: tuple[ForbiddenCommand, ...]
+
+    def build(self, tool: Any, shared: SharedTables, /) -> ToolProfile:
+        """The profile of a validated ``TABLE`` (typed Any: each plugin takes its own)."""
+        ...

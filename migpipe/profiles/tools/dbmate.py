@@ -15,12 +15,14 @@ and which wants SSL unless the URL says ``sslmode=disable``. The npm package
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING
+from typing import Literal
 
-from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, node_exec
+from pydantic import Field
 
-if TYPE_CHECKING:
-    from migpipe.config.model import Pipeline
+from migpipe.config.tables import SharedTables
+from migpipe.config.types import Ident, RelPath
+from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, ToolTable, node_exec
+
 
 NAME = "dbmate"
 
@@ -61,10 +63,20 @@ awk '/^--[ \\t]*migrate:up/ { up = 1 } /^--[ \\t]*migrate:down/ { up = 0 } { pri
 printf '%s\\n' "$masked\""""
 
 
-def build(pipeline: Pipeline) -> ToolProfile:
-    tool = pipeline.tool
-    exec_prefix = node_exec(pipeline.project.package_manager)
-    url_env = pipeline.test_database.url_env
+class DbmateTool(ToolTable):
+    """dbmate: plain SQL files with `-- migrate:up` / `-- migrate:down` sections."""
+
+    name: Literal["dbmate"] = Field(description="Migration tool.")
+    migrations_dir: RelPath = Field(default=DEFAULT_MIGRATIONS_DIR, description="dbmate's --migrations-dir.")
+    migrations_table: Ident = Field(default=DEFAULT_MIGRATIONS_TABLE, description="dbmate's --migrations-table.")
+
+
+TABLE: type[DbmateTool] = DbmateTool
+
+
+def build(tool: DbmateTool, shared: SharedTables) -> ToolProfile:
+    exec_prefix = node_exec(shared.project.package_manager)
+    url_env = shared.test_database.url_env
     options = []
     if url_env != DEFAULT_URL_ENV:
         options.append(f"--env {url_env}")

@@ -8,12 +8,14 @@ Which migrations are pending, and in what order, comes from Django too
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING
+from typing import Literal
 
-from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile
+from pydantic import Field
 
-if TYPE_CHECKING:
-    from migpipe.config.model import Pipeline
+from migpipe.config.tables import SharedTables
+from migpipe.config.types import RelPath, Text, WorkDir
+from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, ToolTable
+
 
 NAME = "django"
 
@@ -26,9 +28,24 @@ FORBIDDEN: tuple[ForbiddenCommand, ...] = (
 )
 
 
-def build(pipeline: Pipeline) -> ToolProfile:
-    tool = pipeline.tool
-    url_env = pipeline.test_database.url_env
+class DjangoTool(ToolTable):
+    """Django's own migrations (manage.py migrate)."""
+
+    name: Literal["django"] = Field(description="Migration tool.")
+    manage_py: RelPath = Field(default="manage.py", description="manage.py, relative to the working directory.")
+    settings_module: Text | None = Field(
+        default=None, description="DJANGO_SETTINGS_MODULE for CI; omitted means manage.py's own default."
+    )
+    migrations_dir: WorkDir = Field(
+        default=".", description="Where the apps (and their migrations/ folders) live, relative to the working directory."
+    )
+
+
+TABLE: type[DjangoTool] = DjangoTool
+
+
+def build(tool: DjangoTool, shared: SharedTables) -> ToolProfile:
+    url_env = shared.test_database.url_env
     settings = f" --settings={shlex.quote(tool.settings_module)}" if tool.settings_module else ""
     manage_py = shlex.quote(tool.manage_py)
     # CI's setup-python provides `python`; the migrate script already needs

@@ -16,12 +16,14 @@ default migrations table and schema.
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING
+from typing import Literal
 
-from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, node_exec
+from pydantic import Field
 
-if TYPE_CHECKING:
-    from migpipe.config.model import Pipeline
+from migpipe.config.tables import SharedTables
+from migpipe.config.types import RelPath
+from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, ToolTable, node_exec
+
 
 NAME = "drizzle"
 
@@ -67,10 +69,20 @@ fi
 return "$status\""""
 
 
-def build(pipeline: Pipeline) -> ToolProfile:
-    tool = pipeline.tool
-    exec_prefix = node_exec(pipeline.project.package_manager)
-    url_env = pipeline.test_database.url_env
+class DrizzleTool(ToolTable):
+    """drizzle-kit migrations (SQL files with a meta/_journal.json)."""
+
+    name: Literal["drizzle"] = Field(description="Migration tool.")
+    config_path: RelPath = Field(default=DEFAULT_CONFIG, description="drizzle.config.ts.")
+    migrations_dir: RelPath = Field(default="drizzle", description="drizzle-kit's `out` directory.")
+
+
+TABLE: type[DrizzleTool] = DrizzleTool
+
+
+def build(tool: DrizzleTool, shared: SharedTables) -> ToolProfile:
+    exec_prefix = node_exec(shared.project.package_manager)
+    url_env = shared.test_database.url_env
     config = "" if tool.config_path == DEFAULT_CONFIG else f" --config {shlex.quote(tool.config_path)}"
     migrate = f"{exec_prefix} drizzle-kit migrate{config}"
     return ToolProfile(

@@ -18,12 +18,14 @@ setting up Go.
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING
+from typing import Annotated, Literal
 
-from migpipe.profiles.tools.base import ForbiddenCommand, SetupStep, ToolProfile
+from pydantic import Field
 
-if TYPE_CHECKING:
-    from migpipe.config.model import Pipeline
+from migpipe.config.tables import SharedTables
+from migpipe.config.types import RelPath, matching
+from migpipe.profiles.tools.base import ForbiddenCommand, SetupStep, ToolProfile, ToolTable
+
 
 NAME = "golang-migrate"
 
@@ -62,15 +64,34 @@ print(urlparse.urlunsplit(parts._replace(netloc=f"{user}{at}{hosts}")))
 }"""
 
 
-def build(pipeline: Pipeline) -> ToolProfile:
-    tool = pipeline.tool
+GoModuleVersion = Annotated[str, matching(r"v[0-9]+\.[0-9]+\.[0-9]+", "must be a golang-migrate release such as 'v4.18.3'")]
+GoVersion = Annotated[str, matching(r"1\.[0-9]{1,3}(\.[0-9]{1,3})?", "must be a Go version such as '1.24' or '1.24.4'")]
+
+
+class GolangMigrateTool(ToolTable):
+    """golang-migrate: `<version>_<name>.up.sql` / `.down.sql` files."""
+
+    name: Literal["golang-migrate"] = Field(description="Migration tool.")
+    migrations_dir: RelPath = Field(default="db/migrations", description="The migrations directory (-path).")
+    cli_version: GoModuleVersion = Field(
+        default="v4.18.3", description="golang-migrate release CI installs (go install …@VERSION)."
+    )
+    go_version: GoVersion = Field(
+        default="1.24", description="Go version actions/setup-go installs to build the golang-migrate CLI."
+    )
+
+
+TABLE: type[GolangMigrateTool] = GolangMigrateTool
+
+
+def build(tool: GolangMigrateTool, shared: SharedTables) -> ToolProfile:
     path = shlex.quote(tool.migrations_dir)
     return ToolProfile(
         name="golang_migrate",
         label="golang-migrate",
         runtime="node",
         history_table="schema_migrations",
-        test_database_commands=(f'migrate -path {path} -database "${pipeline.test_database.url_env}" up',),
+        test_database_commands=(f'migrate -path {path} -database "${shared.test_database.url_env}" up',),
         test_database_url_query="sslmode=disable",
         list_applied_sql="SELECT version::text AS migration_name FROM {table} WHERE NOT dirty",
         # A dirty version is a migration that failed part-way.

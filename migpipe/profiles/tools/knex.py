@@ -20,12 +20,14 @@ the URL's ``options`` parameter (the timeouts) reaches the server.
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING
+from typing import Literal
 
-from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, node_exec
+from pydantic import Field
 
-if TYPE_CHECKING:
-    from migpipe.config.model import Pipeline
+from migpipe.config.tables import SharedTables
+from migpipe.config.types import Ident, RelPath
+from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, ToolTable, node_exec
+
 
 NAME = "knex"
 
@@ -60,10 +62,21 @@ printf -- '-- %s: not linted, reviewed by a person\\n' "$file" >"$sql_file"
 printf '%s\\n' "$sql_file\""""
 
 
-def build(pipeline: Pipeline) -> ToolProfile:
-    tool = pipeline.tool
-    exec_prefix = node_exec(pipeline.project.package_manager)
-    url_env = pipeline.test_database.url_env
+class KnexTool(ToolTable):
+    """Knex migrations (JavaScript)."""
+
+    name: Literal["knex"] = Field(description="Migration tool.")
+    knexfile: RelPath = Field(default="knexfile.js", description="The knexfile.")
+    migrations_dir: RelPath = Field(default="migrations", description="Knex's migrations directory.")
+    migrations_table: Ident = Field(default="knex_migrations", description="Knex's migrations table.")
+
+
+TABLE: type[KnexTool] = KnexTool
+
+
+def build(tool: KnexTool, shared: SharedTables) -> ToolProfile:
+    exec_prefix = node_exec(shared.project.package_manager)
+    url_env = shared.test_database.url_env
     run = f"{exec_prefix} knex --knexfile {shlex.quote(tool.knexfile)}"
     return ToolProfile(
         name="knex",

@@ -21,12 +21,14 @@ node-pg-migrate connects with node-postgres (``pg``), which passes the URL's
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING
+from typing import Literal
 
-from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, node_exec
+from pydantic import Field
 
-if TYPE_CHECKING:
-    from migpipe.config.model import Pipeline
+from migpipe.config.tables import SharedTables
+from migpipe.config.types import Ident, RelPath
+from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, ToolTable, node_exec
+
 
 NAME = "node-pg-migrate"
 
@@ -109,10 +111,20 @@ node_pg_migrate_dry_run() {{
 }}"""
 
 
-def build(pipeline: Pipeline) -> ToolProfile:
-    tool = pipeline.tool
-    exec_prefix = node_exec(pipeline.project.package_manager)
-    url_env = pipeline.test_database.url_env
+class NodePgMigrateTool(ToolTable):
+    """node-pg-migrate (SQL or JavaScript migrations)."""
+
+    name: Literal["node-pg-migrate"] = Field(description="Migration tool.")
+    migrations_dir: RelPath = Field(default=DEFAULT_MIGRATIONS_DIR, description="node-pg-migrate's --migrations-dir.")
+    migrations_table: Ident = Field(default=DEFAULT_MIGRATIONS_TABLE, description="node-pg-migrate's --migrations-table.")
+
+
+TABLE: type[NodePgMigrateTool] = NodePgMigrateTool
+
+
+def build(tool: NodePgMigrateTool, shared: SharedTables) -> ToolProfile:
+    exec_prefix = node_exec(shared.project.package_manager)
+    url_env = shared.test_database.url_env
     options = []
     if url_env != DEFAULT_URL_ENV:
         options.append(f"--database-url-var {url_env}")

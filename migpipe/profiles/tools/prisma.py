@@ -7,12 +7,14 @@ prisma.config.ts; the commands below differ by major accordingly.
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING
+from typing import Literal
 
-from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, node_exec
+from pydantic import Field
 
-if TYPE_CHECKING:
-    from migpipe.config.model import Pipeline
+from migpipe.config.tables import SharedTables
+from migpipe.config.types import RelPath
+from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, ToolTable, node_exec
+
 
 NAME = "prisma"
 
@@ -22,9 +24,34 @@ FORBIDDEN: tuple[ForbiddenCommand, ...] = (
 )
 
 
-def build(pipeline: Pipeline) -> ToolProfile:
-    tool = pipeline.tool
-    exec_prefix = node_exec(pipeline.project.package_manager)
+class PrismaTool(ToolTable):
+    """Prisma Migrate. Prisma 6 and 7 differ in flags and where the URL lives."""
+
+    name: Literal["prisma"] = Field(description="Migration tool.")
+    version: Literal[6, 7] = Field(description="Prisma major version (6 or 7).")
+    schema_path: RelPath = Field(
+        default="prisma/schema.prisma",
+        description="Path of schema.prisma, relative to the working directory.",
+    )
+    migrations_dir: RelPath = Field(
+        default="prisma/migrations",
+        description="Directory of migration folders, relative to the working directory.",
+    )
+    config_path: RelPath = Field(
+        default="prisma.config.ts",
+        description="Prisma 7 only: prisma.config.ts, which holds the datasource URL.",
+    )
+    drift_check: bool = Field(
+        default=False,
+        description="Before applying, compare the migrations with the schema using a shadow database.",
+    )
+
+
+TABLE: type[PrismaTool] = PrismaTool
+
+
+def build(tool: PrismaTool, shared: SharedTables) -> ToolProfile:
+    exec_prefix = node_exec(shared.project.package_manager)
     run = f"{exec_prefix} prisma"
     if tool.version >= 7:
         # Prisma 7 reads the datasource (and shadow database) from prisma.config.ts.
@@ -43,7 +70,7 @@ def build(pipeline: Pipeline) -> ToolProfile:
             f"{run} migrate diff --from-migrations {shlex.quote(tool.migrations_dir)} "
             f'--to-schema-datamodel {shlex.quote(tool.schema_path)} --shadow-database-url "$SHADOW_DATABASE_URL" --exit-code'
         )
-    url_env = pipeline.test_database.url_env
+    url_env = shared.test_database.url_env
     return ToolProfile(
         name="prisma",
         label=f"Prisma {tool.version}",
