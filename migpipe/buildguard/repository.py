@@ -17,6 +17,7 @@ from pathlib import Path
 
 from migpipe.buildguard.scanner import SKIPPED_DIRECTORIES, Finding, Scanner, Unresolved
 from migpipe.buildguard.sources import kind_of
+from migpipe.buildguard.workflows import check_workflows
 
 HOST_KINDS = frozenset(
     {"procfile", "fly.toml", "render.yaml", "railway", "app.json", "vercel.json", "litefs.yml", "nixpacks", "dockerfile", "compose", "terraform"}
@@ -70,13 +71,22 @@ def apply_exemptions(findings: Iterable[Finding], exemptions: Sequence[Exemption
     return result
 
 
-def check_repository(scanner: Scanner, exemptions: Sequence[Exemption] = (), files: Iterable[Path] | None = None) -> Report:
-    """Check every host config under the scanner's root (after whatever it has already checked)."""
+def check_repository(
+    scanner: Scanner,
+    exemptions: Sequence[Exemption] = (),
+    files: Iterable[Path] | None = None,
+    workflows: bool = True,
+) -> Report:
+    """Check every host config under the scanner's root (after whatever it has already checked),
+    and the team's workflows for steps that migrate a real database."""
     entry_files = list(files) if files is not None else host_files(scanner.root)
     for path in entry_files:
         scanner.check_file(path)
+    findings = list(scanner.findings)
+    if workflows:
+        findings += check_workflows(scanner, scanner.root)
     return Report(
-        apply_exemptions(scanner.findings, exemptions),
+        apply_exemptions(findings, exemptions),
         list(scanner.unresolved),
         [scanner.display(path) for path in entry_files],
         sorted(scanner.followed),

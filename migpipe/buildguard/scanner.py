@@ -227,6 +227,12 @@ class Scanner:
                 context = replace(context, cwd=mapped)
         self._visit_text(entry.text, chain, step, context, entry.spans_lines)
 
+    def check_script(self, text: str, step: Step, cwd: Path, spans_lines: bool) -> None:
+        """A script written in a config (a workflow's run:), as its own entry point."""
+        self._visited = set()
+        self._phase = "CI"
+        self._visit_text(text, (), step, _Context(cwd, cwd), spans_lines)
+
     def check_command(self, command: str, step: Step, cwd: Path) -> None:
         """A command the host runs, as written in its config (``step`` says where)."""
         self._visited = set()
@@ -433,7 +439,7 @@ class Scanner:
             return True
         members: list[Member] = []
         if run.selectors is None:
-            members = [m for m in workspace.members if m.directory != workspace.root or run.runner == "turbo"]
+            members = [m for m in workspace.members if m.directory != workspace.root]
         else:
             for selector in run.selectors:
                 chosen = workspace.select(selector, context.cwd)
