@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -52,14 +53,23 @@ class Report:
         return [finding for finding in self.findings if finding.exemption is not None]
 
 
-def host_files(root: Path) -> list[Path]:
+_HINT = re.compile(r"docker|compose|procfile|\.toml$|\.ya?ml$|\.json$|\.tf$", re.IGNORECASE)
+
+
+def host_files(root: Path, files: Iterable[str] | None = None) -> list[Path]:
     """Every file in the repository that a host reads as its config, in a stable order."""
+    if files is None:
+        files = []
+        for directory, dirs, names in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRECTORIES)
+            base = os.path.relpath(directory, root)
+            files += [name if base == "." else f"{base}/{name}" for name in sorted(names)]
     found: list[Path] = []
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED)
-        for name in sorted(files):
-            if kind_of(name) in HOST_KINDS:
-                found.append(Path(directory) / name)
+    for path in files:
+        parts = path.split("/")
+        name = parts[-1]
+        if _HINT.search(name) and kind_of(name) in HOST_KINDS and not _SKIPPED.intersection(parts[:-1]):
+            found.append(root / path)
     return found
 
 
@@ -79,7 +89,7 @@ def check_repository(
 ) -> Report:
     """Check every host config under the scanner's root (after whatever it has already checked),
     and the team's workflows for steps that migrate a real database."""
-    entry_files = list(files) if files is not None else host_files(scanner.root)
+    entry_files = list(files) if files is not None else host_files(scanner.root, scanner.files())
     for path in entry_files:
         scanner.check_file(path)
     findings = list(scanner.findings)

@@ -176,6 +176,8 @@ class Scanner:
         self._workspaces: dict[Path, Workspace | None] = {}
         self._phase = ""
         self._index: list[str] | None = None  # repository files, built when a path must be searched
+        self._by_name: dict[str, list[str]] = {}
+        self._by_stem: dict[str, list[str]] = {}
         self.followed: set[str] = set()  # every file read on the way (for the guard's header, the bench)
 
     # ------------------------------------------------------------------
@@ -251,6 +253,7 @@ class Scanner:
         self, text: str, chain: tuple[Step, ...], step: Step, context: _Context, spans_lines: bool
     ) -> None:
         if len(chain) > MAX_DEPTH:
+            self._unresolved(step.file, f"chain deeper than {MAX_DEPTH} links: not followed further", chain)
             return
         for command in split_commands(text):
             line = step.line + command.line - 1 if spans_lines else step.line
@@ -829,10 +832,10 @@ class Scanner:
         stem = built.name.split(".")[0]
         prefix = self.display(directory)
         prefix = "" if prefix == "." else prefix + "/"
+        self._files()
         found = [
-            name for name in self._files()
+            name for name in self._by_stem.get(stem, [])
             if name.startswith(prefix)
-            and PurePosixPath(name).name.split(".")[0] == stem
             and PurePosixPath(name).suffix in programs.JS_SOURCE_SUFFIXES
             and not any(part in programs.BUILD_DIRECTORIES for part in PurePosixPath(name).parts)
         ]
@@ -842,24 +845,36 @@ class Scanner:
         parts = [part for part in PurePosixPath(argument).parts if part not in ("/", ".")]
         if len(parts) < 2:
             return None
+        self._files()
+        named = self._by_name.get(parts[-1], [])
         for count in range(len(parts), 1, -1):
             tail = "/" + "/".join(parts[-count:])
-            found = [name for name in self._files() if ("/" + name).endswith(tail)]
+            found = [name for name in named if ("/" + name).endswith(tail)]
             if len(found) == 1:
                 return (self.root / found[0]).resolve()
         return None
 
     def _files(self) -> list[str]:
+        """The repository's files (names only, one walk): for the searches by name and by stem."""
         if self._index is None:
             self._index = []
             for directory, dirs, files in os.walk(self.root):
-                dirs[:] = [d for d in dirs if d not in SKIPPED_DIRECTORIES]
-                base = Path(directory).relative_to(self.root)
-                self._index += [(base / name).as_posix() for name in files]
+                dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRECTORIES)
+                base = os.path.relpath(directory, self.root)
+                prefix = "" if base == "." else base.replace(os.sep, "/") + "/"
+                for name in sorted(files):
+                    path = prefix + name
+                    self._index.append(path)
+                    self._by_name.setdefault(name, []).append(path)
+                    self._by_stem.setdefault(name.split(".")[0], []).append(path)
         return self._index
 
+    def files(self) -> list[str]:
+        return self._files()
+
     def _files_named(self, name: str) -> list[Path]:
-        return [self.root / path for path in self._files() if PurePosixPath(path).name == name]
+        self._files()
+        return [self.root / path for path in self._by_name.get(name, [])]
 
     def _repo_dir(self, context: _Context, argument: str) -> Path:
         mapped = self._from_image(argument, context)
@@ -917,7 +932,7 @@ class Scanner:
             return True
         # A generated render.yaml is not exempt: its commands come from
         # pipeline.toml and are exactly what the guard must check.
-        head = "\n".join(text.splitlines()[:10])
+        head = "\n".join(text.split("\n", 10)[:10])
         return GENERATED_MARK in head and kind_of(path.name) == "shell"
 
 

@@ -10,6 +10,7 @@ dropped from the front of a command, so ``then prisma migrate deploy`` is
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -31,6 +32,7 @@ class SimpleCommand:
 
 
 _SEPARATORS = frozenset(";|()\n")
+_PLAIN = re.compile(r"[^\\'\"`$\s;|()&<>]+")
 _BLANKS = frozenset(" \t\r")
 _LEADING_KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "esac", "time"})
 # A command starting with one of these is a declaration, not something run.
@@ -182,7 +184,9 @@ class _Tokenizer:
                     if self.heredocs:
                         i = self.skip_heredoc_bodies(i)
             else:
-                i = self.take(i, i + 1, quoted=False)
+                # A run of ordinary characters is one piece of a word.
+                match = _PLAIN.match(text, i)
+                i = self.take(i, match.end() if match else i + 1, quoted=False)
         self.end_command()
         return self.commands
 

@@ -23,9 +23,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
+from migpipe.buildguard import yamlfast
 from migpipe.buildguard.docker import (
     Image,
     Stage,
@@ -174,8 +172,8 @@ def load_toml_file(path: Path, display: str) -> dict[str, Any]:
 
 def _load_yaml(text: str, display: str) -> Any:
     try:
-        return YAML(typ="rt").load(text)
-    except YAMLError as exc:
+        return yamlfast.load(text)
+    except yamlfast.YAMLError as exc:
         raise BuildGuardError(f"{display}: not valid YAML ({str(exc).splitlines()[0]})") from None
 
 
@@ -308,10 +306,7 @@ def _fly_entries(path: Path, text: str, display: str) -> Entries:
 
 
 def _yaml_line(mapping: Any, key: str) -> int:
-    try:
-        return int(mapping.lc.key(key)[0]) + 1
-    except (AttributeError, KeyError, TypeError):
-        return 1
+    return yamlfast.key_line(mapping, key)
 
 
 def _render_entries(path: Path, text: str, display: str) -> Entries:
@@ -477,6 +472,18 @@ def _dockerfile_entries(path: Path, text: str, display: str, root: Path | None =
     return entries
 
 
+_COMPOSE_CACHE: dict[tuple[Path, int, int], Any] = {}
+
+
+def _compose_data(path: Path) -> Any:
+    """A compose file's data, parsed once per version of the file (override files are read by their siblings)."""
+    stat = path.stat()
+    key = (path.resolve(), stat.st_mtime_ns, stat.st_size)
+    if key not in _COMPOSE_CACHE:
+        _COMPOSE_CACHE[key] = _load_yaml(read_text(path, path.name), path.name)
+    return _COMPOSE_CACHE[key]
+
+
 def _compose_entries(path: Path, text: str, display: str, root: Path | None = None) -> Entries:
     data = _load_yaml(text, display)
     entries = Entries()
@@ -490,7 +497,7 @@ def _compose_entries(path: Path, text: str, display: str, root: Path | None = No
     for other in sorted(path.parent.iterdir()):
         if other != path and kind_of(other.name) == "compose" and other.is_file():
             try:
-                other_data = _load_yaml(read_text(other, other.name), other.name)
+                other_data = _compose_data(other)
             except BuildGuardError:
                 continue
             other_services = other_data.get("services") if isinstance(other_data, dict) else None

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
+from migpipe.buildguard import yamlfast
 from migpipe.buildguard.scanner import GENERATED_MARK, Finding, Scanner, Step
 from migpipe.buildguard.sources import read_text
 
@@ -67,13 +65,10 @@ def _target(env: dict[str, str], run: str, services: list[str], local_containers
     return _Target(True, "a service container of the job")
 
 
-def _run_line(text: str, step: Any) -> tuple[int, bool]:
+def _run_line(lines: list[str], step: Any) -> tuple[int, bool]:
     """(first line of the run: text, whether it is a block scalar)."""
-    try:
-        line = int(step.lc.value("run")[0]) + 1
-    except (AttributeError, KeyError, TypeError):
-        return 1, False
-    source = text.splitlines()[line - 1] if line - 1 < len(text.splitlines()) else ""
+    line = yamlfast.value_line(step, "run")
+    source = lines[line - 1] if line - 1 < len(lines) else ""
     block = re.search(r"run:\s*[|>][-+0-9]*\s*$", source) is not None
     return (line + 1, True) if block else (line, False)
 
@@ -84,10 +79,11 @@ def check_workflows(scanner: Scanner, root: Path) -> list[Finding]:
     for path in workflow_files(root):
         display = scanner.display(path)
         text = read_text(path, display)
-        generated = GENERATED_MARK in "\n".join(text.splitlines()[:3])
+        lines = text.splitlines()
+        generated = GENERATED_MARK in "\n".join(lines[:3])
         try:
-            data = YAML(typ="rt").load(text)
-        except YAMLError:
+            data = yamlfast.load(text)
+        except yamlfast.YAMLError:
             continue  # a broken workflow fails on GitHub itself; nothing it runs
         jobs = data.get("jobs") if isinstance(data, Mapping) else None
         if not isinstance(jobs, Mapping):
@@ -107,7 +103,7 @@ def check_workflows(scanner: Scanner, root: Path) -> list[Finding]:
                 if _STARTS_CONTAINERS.search(run):
                     local_containers = True
                 before = len(scanner.findings)
-                line, block = _run_line(text, step)
+                line, block = _run_line(lines, step)
                 where = Step(display, line, f"jobs.{job_id}.steps[{index}]")
                 workdir = step.get("working-directory") or (job.get("defaults") or {}).get("run", {}).get("working-directory")
                 cwd = root / str(workdir) if isinstance(workdir, str) and "${{" not in workdir else root

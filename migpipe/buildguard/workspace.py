@@ -14,8 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+from migpipe.buildguard import yamlfast
 
 
 @dataclass
@@ -86,8 +85,8 @@ def _patterns(directory: Path) -> list[str] | None:
     pnpm = directory / "pnpm-workspace.yaml"
     if pnpm.is_file():
         try:
-            data = YAML(typ="safe").load(pnpm.read_text(encoding="utf-8"))
-        except (YAMLError, OSError, UnicodeDecodeError):
+            data = yamlfast.load(pnpm.read_text(encoding="utf-8"))
+        except (yamlfast.YAMLError, OSError, UnicodeDecodeError):
             data = None
         packages = data.get("packages") if isinstance(data, dict) else None
         return [p for p in packages if isinstance(p, str)] if isinstance(packages, list) else []

@@ -199,3 +199,62 @@ def test_subprocess_exit_codes_and_no_traceback(tmp_path: Path) -> None:
     broken = run("--root", str(tmp_path), "missing.sh")
     assert broken.returncode == 2
     assert broken.stderr.startswith("migpipe: error: missing.sh: no such file")
+
+
+EXEMPT_PIPELINE = PIPELINE + """
+[[guards.exempt]]
+path = "docker/Dockerfile.*"
+reason = "dev image, used only by docker-compose.dev.yml"
+"""
+
+
+def test_config_mode_checks_every_host_config_and_honours_exemptions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _project(tmp_path)
+    (root / "pipeline.toml").write_text(EXEMPT_PIPELINE.format(runtime="node"))
+    (root / "docker").mkdir()
+    (root / "docker" / "Dockerfile.dev").write_text("FROM node:20\nCMD npx prisma migrate dev\n")
+    (root / "fly.toml").write_text('app = "trial"\n[deploy]\n  release_command = "npx prisma migrate deploy"\n')
+    code, out, _ = _config_mode(capsys, root, "--format", "json")
+    document = json.loads(out)
+    assert code == 1  # fly.toml is not the declared host, and not exempt
+    assert [finding["chain"] for finding in document["findings"]] == [["fly.toml:3 deploy.release_command"]]
+    assert [(f["chain"], f["exemption"]) for f in document["exempted"]] == [
+        (["docker/Dockerfile.dev:2 CMD"], "dev image, used only by docker-compose.dev.yml")
+    ]
+    (root / "fly.toml").unlink()
+    code, out, _ = _config_mode(capsys, root)
+    assert code == 0
+    assert "exempt: docker/Dockerfile.dev:2 CMD: npx prisma migrate dev" in out
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_an_exemption_needs_a_written_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str], reason: str) -> None:
+    root = _project(tmp_path)
+    text = EXEMPT_PIPELINE.format(runtime="node").replace("dev image, used only by docker-compose.dev.yml", reason)
+    (root / "pipeline.toml").write_text(text)
+    code, _, err = _config_mode(capsys, root)
+    assert code == 2
+    assert "guards.exempt" in err and "reason" in err
+
+
+def test_strict_fails_on_what_could_not_be_followed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "Procfile").write_text("release: ./bin/release\nweb: node server.js\n")
+    (tmp_path / "server.js").write_text("require('./app');\n")
+    code, out, _ = _run(capsys, "--root", str(tmp_path), "Procfile")
+    assert code == 0
+    assert "could not follow: Procfile:1 release: ./bin/release: script not found in the repository" in out
+    code, out, _ = _run(capsys, "--root", str(tmp_path), "--strict", "Procfile")
+    assert code == 1
+    assert out.splitlines()[-1] == "check-build: --strict: 1 reference(s) could not be followed"
+
+
+def test_without_pipeline_toml_every_host_config_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    (repo / "infra" / "litefs.yml").write_text("exec:\n  - cmd: npx prisma migrate deploy\n")
+    code, out, _ = _run(capsys, "--root", str(repo))
+    assert code == 1
+    assert out.splitlines()[0] == "infra/litefs.yml:2 exec.cmd: npx prisma migrate deploy (prisma migrate deploy|dev|reset)"
