@@ -17,6 +17,10 @@ Use them from any test module under tests/e2e/ (see harness.py for the runner):
   squawk-cli, downloaded once per test session from the machine's index.
 * ``runner_bin`` / ``action_standins`` (session): the runner's PATH and the
   stand-ins for the GitHub-hosted actions.
+* ``deploy_hook`` (per test): the stand-in for Render's deploy hook; its
+  ``url`` is the secret the deploy job calls, ``calls`` what it received.
+* ``test_role`` (session): the role TEST_ROLE/TEST_ROLE_PASSWORD (harness.py)
+  on the tests' PostgreSQL, for pipeline.toml's [test_database].
 * ``act`` (per test): an ActRunner; ``act(root, event, secrets=, env=,
   payload=, workflow=)`` returns an ActRun (``returncode``, ``output``,
   ``job_result(job name)``, ``step_result(job name, step name)``,
@@ -24,6 +28,10 @@ Use them from any test module under tests/e2e/ (see harness.py for the runner):
 """
 from __future__ import annotations
 
+import http.server
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,12 +39,16 @@ import pytest
 from migpipe.pipeline import load_pipeline
 from tests.conftest import EXAMPLE_CONFIG
 from tests.e2e.harness import (
+    TEST_ROLE,
+    TEST_ROLE_PASSWORD,
     ActRunner,
+    DeployHook,
     build_node_bin,
     build_runner_bin,
     build_wheel_index,
     write_action_standins,
 )
+from tests.support.postgres import PostgresServer
 
 
 @pytest.fixture(scope="session")
@@ -59,3 +71,35 @@ def action_standins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
 @pytest.fixture
 def act(tmp_path: Path, wheel_index: Path, runner_bin: Path, action_standins: dict[str, Path]) -> ActRunner:
     return ActRunner(tmp_path / "act-home", runner_bin, wheel_index, action_standins)
+
+
+@pytest.fixture
+def deploy_hook() -> Iterator[DeployHook]:
+    hook = DeployHook()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            hook.calls.append((time.time(), "POST", self.path))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"deploy": {"id": "dep-standin"}}')
+
+        def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    hook.port = int(server.server_address[1])
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield hook
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def test_role(postgres_server: PostgresServer) -> None:
+    postgres_server.psql(
+        "postgres",
+        f"DO $$ BEGIN CREATE ROLE {TEST_ROLE} LOGIN SUPERUSER PASSWORD '{TEST_ROLE_PASSWORD}'; "
+        "EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
+    )

@@ -252,3 +252,26 @@ def commit_repository(root: Path, env: Mapping[str, str] | None = None) -> None:
     ):
         result = subprocess.run(argv, cwd=root, capture_output=True, text=True, env=env, check=False)
         assert result.returncode == 0, f"{argv}: {result.stdout}{result.stderr}"
+
+
+# --------------------------------------------------------------------------
+# Render's deploy hook, stand-in: records the requests (the fixture
+# `deploy_hook` serves it on 127.0.0.1).
+
+HOOK_PATH = "/deploy/srv-standin"
+HOOK_KEY = "hook-key-5f1d"
+
+
+@dataclass
+class DeployHook:
+    port: int = 0
+    calls: list[tuple[float, str, str]] = field(default_factory=list)  # (time, method, path)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{HOOK_PATH}?key={HOOK_KEY}"
+
+
+# The test jobs' database role (pipeline.toml [test_database] user/password:
+# a throwaway database's, not a secret); the fixture `test_role` creates it.
+TEST_ROLE, TEST_ROLE_PASSWORD = "ci_tester", "ci_tester_pw"

@@ -30,7 +30,6 @@ To run another workflow or event, use the `act` fixture of tests/e2e/conftest.py
 """
 from __future__ import annotations
 
-import http.server
 import io
 import json
 import os
@@ -38,67 +37,34 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import EXAMPLE_CONFIG, REPO_ROOT
-from tests.e2e.harness import ActRun, ActRunner, commit_repository
+from tests.e2e.harness import (
+    HOOK_KEY,
+    HOOK_PATH,
+    TEST_ROLE,
+    TEST_ROLE_PASSWORD,
+    ActRun,
+    ActRunner,
+    DeployHook,
+    commit_repository,
+)
 from tests.support.postgres import PostgresServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 BIN = Path(sys.executable).parent
 STANDIN_PRISMA = REPO_ROOT / "tests" / "migrate" / "standin" / "prisma"
-TEST_ROLE, TEST_ROLE_PASSWORD = "ci_tester", "ci_tester_pw"
-HOOK_PATH = "/deploy/srv-standin"
-HOOK_KEY = "hook-key-5f1d"
 
 SAFE_INIT = 'CREATE TABLE "User" (id bigint PRIMARY KEY, email text);\n'
 SAFE_INDEXLESS_ADD = 'ALTER TABLE "User" ADD COLUMN "name" text;\n'
 DESTRUCTIVE = 'ALTER TABLE "User" DROP COLUMN "email";\n'
-
-
-# --------------------------------------------------------------------------
-# Deploy hook stand-in
-
-
-@dataclass
-class DeployHook:
-    port: int = 0
-    calls: list[tuple[float, str, str]] = field(default_factory=list)  # (time, method, path)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{HOOK_PATH}?key={HOOK_KEY}"
-
-
-@pytest.fixture
-def deploy_hook() -> Iterator[DeployHook]:
-    hook = DeployHook()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            hook.calls.append((time.time(), "POST", self.path))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b'{"deploy": {"id": "dep-standin"}}')
-
-        def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    hook.port = int(server.server_address[1])
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield hook
-    server.shutdown()
-    server.server_close()
 
 
 # --------------------------------------------------------------------------
@@ -117,15 +83,6 @@ def add_prisma_package(root: Path) -> str:
         json.dumps({"name": "prisma", "version": "0.0.0-standin", "bin": {"prisma": "prisma"}})
     )
     return "file:vendor/prisma-standin"
-
-
-@pytest.fixture(scope="module")
-def test_role(postgres_server: PostgresServer) -> None:
-    postgres_server.psql(
-        "postgres",
-        f"DO $$ BEGIN CREATE ROLE {TEST_ROLE} LOGIN SUPERUSER PASSWORD '{TEST_ROLE_PASSWORD}'; "
-        "EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
-    )
 
 
 @dataclass
