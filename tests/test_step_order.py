@@ -7,21 +7,27 @@ step order; what a step needs is read from its `run:` text and, for a step
 that runs a generated script, from the script's text (the build guard runs
 migpipe, the migrate script squawk, psql, pg_dump and the tool).
 
-Checked on the example, every golden config, and configs drawn by hypothesis
-(the strategy of tests/test_validators.py). The negative tests below break the
+Checked on the example, every golden config, configs drawn by hypothesis
+(the strategy of tests/test_validators.py), and the workflows `migpipe init`
++ generate make of the real repositories of ../shared/corpus that init adopts
+(their teams' own jobs included). The negative tests below break the
 order the ways it broke or could break, and the check must name the step.
 """
 from __future__ import annotations
 
 import copy
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from ruamel.yaml import YAML
 
+from migpipe.cli import main
 from migpipe.compiler import compile_pipeline
 from migpipe.pipeline import Pipeline, load_pipeline
+from tests.adopt.test_detect_corpus import CASES, REPOS
 from tests.conftest import EXAMPLE_CONFIG, golden_configs
 from tests.support.step_order import (
     PROJECT_NODE,
@@ -33,6 +39,8 @@ from tests.support.step_order import (
 )
 from tests.test_validators import pipelines
 
+# The corpus repositories init adopts (the others it refuses, saying why).
+ADOPTED = sorted(case for case, expected in CASES.items() if "refusal" not in expected)
 GUARD = "scripts/check-no-migrate-in-build.sh"
 MIGRATE = "scripts/migrate-with-guards.sh"
 
@@ -63,6 +71,19 @@ def _found(violations: list[Violation]) -> set[tuple[str, str, str]]:
 @pytest.mark.parametrize("name", sorted(golden_configs()))
 def test_golden_workflows_install_every_tool_before_using_it(name: str) -> None:
     workflow, scripts = _generated(load_pipeline(golden_configs()[name]))
+    violations = check_workflow(workflow, scripts)
+    assert violations == [], describe(violations)
+
+
+@pytest.mark.parametrize("case", ADOPTED)
+def test_adopted_repositories_workflows_install_every_tool_before_using_it(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / case
+    shutil.copytree(REPOS / case, repo)
+    assert main(["init", "--root", str(repo)]) == 0
+    capsys.readouterr()
+    workflow, scripts = _generated(load_pipeline(repo / "pipeline.toml"))
     violations = check_workflow(workflow, scripts)
     assert violations == [], describe(violations)
 
