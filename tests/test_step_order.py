@@ -29,6 +29,7 @@ from migpipe.compiler import compile_pipeline
 from migpipe.pipeline import Pipeline, load_pipeline
 from tests.adopt.test_detect_corpus import CASES, REPOS
 from tests.conftest import EXAMPLE_CONFIG, golden_configs
+from tests.support.shell_words import command_name, commands_of
 from tests.support.step_order import (
     PROJECT_NODE,
     Violation,
@@ -192,3 +193,33 @@ def test_tools_of_other_stacks_are_checked_too(config: str, job: str, removed: s
     steps.pop(_index(steps, removed))
     assert command in {v.use.command for v in check_workflow(workflow, scripts) if v.job == job}
 
+
+
+# --------------------------------------------------------------------------
+# The reading of bash text the check relies on
+
+
+@pytest.mark.parametrize(
+    ("text", "commands"),
+    [
+        ('x=$(foo "a; b" | bar)  # baz; qux', ["foo", "bar"]),
+        ("printf 'a; run: python -m pip' >&2", ["printf"]),
+        ('if ! command -v migpipe >/dev/null 2>&1; then exit 2; fi', ["command", "exit"]),
+        ("A=1 B=2 exec migpipe check-build 2>/dev/null", ["migpipe"]),
+        ('echo "$(first_line "${error#psql: }")"', ["first_line", "echo"]),
+        ("python3 - <<'PY'\nimport os; print(os)\nPY\nsquawk --version", ["python3", "squawk"]),
+        ('while read -r n; do :; done < <(comm -23 <(ls | sort -u) <(printf x))\nreturn 0', ["read", ":", "ls", "sort", "printf", "comm", "return"]),
+        ("f() {\n  psql -c 'select 1'\n}\nf", ["psql", "f"]),
+        ("cmd `inner arg` > out.txt", ["inner", "cmd"]),
+        ("npm ci && npm run build || echo failed", ["npm", "npm", "echo"]),
+    ],
+)
+def test_the_commands_of_bash_text(text: str, commands: list[str]) -> None:
+    script = commands_of(text)
+    found = [name for name in (command_name(words) for words in script.commands) if name is not None]
+    assert found == commands
+
+
+def test_function_definitions_are_not_commands_the_script_needs() -> None:
+    script = commands_of("die() {\n  printf '%s\\n' \"$*\" >&2\n  exit 1\n}\ndie oops\n")
+    assert script.functions == {"die"}
