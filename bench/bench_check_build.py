@@ -28,7 +28,7 @@ from pathlib import Path
 
 from migpipe.buildguard import Scanner
 from migpipe.buildguard.repository import check_repository
-from migpipe.profiles.tools import COMMON_FORBIDDEN
+from migpipe.profiles.tools.registry import COMMON_FORBIDDEN
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / ".." / "shared" / "corpus" / "repos" / "langfuse__langfuse"

@@ -11,8 +11,8 @@ import pytest
 
 from migpipe.buildguard import Scanner, Step
 from migpipe.buildguard.shell import split_commands
-from migpipe.profiles.tools.registry import COMMON_FORBIDDEN
 from migpipe.profiles.tools.known import JUDGED_BY_NAME as BY_NAME
+from migpipe.profiles.tools.registry import COMMON_FORBIDDEN
 
 MIGRATES = {
     "npx --yes prisma migrate deploy": "prisma migrate deploy|dev|reset",
