@@ -22,8 +22,8 @@ from migpipe.buildguard.repository import (
     apply_exemptions,
     check_repository,
 )
-from migpipe.pipeline import load_pipeline
 from migpipe.errors import EXIT_FINDINGS, EXIT_OK
+from migpipe.pipeline import load_pipeline
 from migpipe.profiles.tools.registry import COMMON_FORBIDDEN
 
 FORMATS = ("text", "json")
