@@ -238,7 +238,7 @@ class Image:
                 # turbo prune writes a pruned copy of the workspace to out/ (out/full with --docker).
                 outs, _ = _option(words, "--out-dir")
                 out = _join(stage.workdir, outs or "out")
-                for sub in ("full", "json", ""):
+                for sub in ("", "json", "full"):
                     dest = _join(out, sub) if sub else out
                     stage.mappings.append(_Mapping(dest, None, str(stage.index), stage.workdir))
             elif words[0] == "pnpm" and "deploy" in words:
@@ -299,23 +299,31 @@ class Image:
         """The repository path that ``path`` inside ``stage`` comes from (it may not exist: built output)."""
         if depth > 10:
             return None
+        # The latest instruction wins; among the places it may come from, one that
+        # exists beats one that would be built output.
+        candidates: list[Path] = []
         for mapping in reversed(stage.mappings):
             rest = _relative(path, mapping.dest)
             if rest is None or (rest and not mapping.is_dir):
                 continue
+            found: Path | None = None
             if mapping.source is not None:
-                return mapping.source / rest if rest else mapping.source
-            if mapping.stage is not None:
+                found = mapping.source / rest if rest else mapping.source
+            elif mapping.stage is not None:
                 other = self.stage(mapping.stage)
                 if other is not None:
                     inner = _join(mapping.stage_path, rest) if rest else mapping.stage_path
                     found = self.resolve(other, inner, depth + 1)
-                    if found is not None:
-                        return found
+            if found is not None:
+                if found.exists():
+                    return found
+                candidates.append(found)
         parent = self.stage(stage.base)
         if parent is not None and parent is not stage:
-            return self.resolve(parent, path, depth + 1)
-        return None
+            found = self.resolve(parent, path, depth + 1)
+            if found is not None and (found.exists() or not candidates):
+                return found
+        return candidates[0] if candidates else None
 
 
 def _relative(path: str, prefix: str) -> str | None:

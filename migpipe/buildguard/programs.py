@@ -11,6 +11,7 @@ scanner can follow them. It reads text; it runs nothing.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,8 +86,11 @@ def language_of(path: Path) -> str | None:
     return LANGUAGES.get(path.suffix)
 
 
-def strip_comments(text: str, language: str) -> str:
-    """The text with comments blanked out (line numbers and columns kept); strings untouched."""
+def strip_comments(text: str, language: str, strings: list[tuple[int, int]] | None = None) -> str:
+    """The text with comments blanked out (line numbers and columns kept); strings untouched.
+
+    The spans of string literals are appended to ``strings`` when given.
+    """
     out = list(text)
     i, n = 0, len(text)
     line_comment = "#" if language in ("python", "ruby") else "//"
@@ -94,9 +98,12 @@ def strip_comments(text: str, language: str) -> str:
         char = text[i]
         if char in "'\"`" and not (char == "`" and language in ("python",)):
             quote = char
+            start = i
             if language == "python" and text.startswith(quote * 3, i):
                 end = text.find(quote * 3, i + 3)
                 i = n if end == -1 else end + 3
+                if strings is not None:
+                    strings.append((start, i))
                 continue
             i += 1
             while i < n and text[i] != quote:
@@ -106,6 +113,8 @@ def strip_comments(text: str, language: str) -> str:
                     break
                 i += 1
             i += 1
+            if strings is not None:
+                strings.append((start, i))
             continue
         if text.startswith(line_comment, i) and (line_comment != "//" or i == 0 or text[i - 1] != ":"):
             end = text.find("\n", i)
@@ -227,6 +236,11 @@ def _quote(item: str) -> str:
     return item if re.fullmatch(r"[\w@%+=:,./${}…-]+", item) else "'" + item.replace("'", "'\\''") + "'"
 
 
+def _inside(spans: list[tuple[int, int]], starts: list[int], index: int) -> bool:
+    position = bisect.bisect_right(starts, index) - 1
+    return position >= 0 and spans[position][0] < index < spans[position][1]
+
+
 def _line(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
@@ -241,7 +255,9 @@ _JS_FORK = re.compile(
 
 def read_program(text: str, language: str) -> ProgramFacts:
     facts = ProgramFacts()
-    code = strip_comments(text, language)
+    strings: list[tuple[int, int]] = []
+    code = strip_comments(text, language, strings)
+    starts = [start for start, _ in strings]
     exec_call = re.compile(_EXEC_CALLS[language])
     for match in exec_call.finditer(code):
         command = _call_arguments(code, match.end(), language)
@@ -272,8 +288,8 @@ def read_program(text: str, language: str) -> ProgramFacts:
             import_span = (-1, -1)
         call = re.compile(rule.call.replace("{alias}", re.escape(alias)))
         for match in call.finditer(code):
-            if import_span[0] <= match.start() < import_span[1]:
-                continue
+            if import_span[0] <= match.start() < import_span[1] or _inside(strings, starts, match.start()):
+                continue  # the import itself, or text inside a string (a message)
             prefix = code[max(0, match.start() - 12) : match.start()]
             if re.search(r"\b(def|function|func|async function)\s+$", prefix):
                 continue

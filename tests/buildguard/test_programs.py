@@ -1,0 +1,80 @@
+"""Programs a host runs: the commands they spawn and the migration APIs they call, read from their text."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migpipe.buildguard.programs import PLACEHOLDER, read_program, source_candidates
+
+APIS = [
+    ("js", 'import { migrate } from "drizzle-orm/postgres-js/migrator";\nawait migrate(db, { migrationsFolder: "drizzle" });\n', 2, "drizzle"),
+    ("js", 'import { migrate as run } from "drizzle-orm/node-postgres/migrator";\nawait run(db, {});\n', 2, "drizzle"),
+    ("js", "const db = knex(config);\nawait db.migrate.latest();\n", 2, "knex"),
+    ("ts", "await dataSource.runMigrations({ transaction: 'all' });\n", 1, "typeorm runMigrations"),
+    ("ts", "export default new DataSource({\n  type: 'postgres',\n  migrationsRun: true,\n});\n", 3, "typeorm migrationsRun"),
+    ("js", "const umzug = new Umzug({});\nawait umzug.up();\n", 2, "umzug"),
+    ("ts", "await migrations.up();\n", 1, "umzug"),
+    ("ts", "await orm.getMigrator().up();\n", 1, "mikro-orm"),
+    ("js", 'import runner from "node-pg-migrate";\nawait runner({ direction: "up" });\n', 2, "node-pg-migrate"),
+    ("python", "from django.core.management import call_command\ncall_command('migrate', interactive=False)\n", 2, "django"),
+    ("python", "from alembic import command\ncommand.upgrade(cfg, 'head')\n", 2, "alembic"),
+    ("python", "from alembic.command import upgrade as alembic_upgrade\n\ndef _upgrade():\n    alembic_upgrade(cfg, 'head')\n", 4, "alembic"),
+    ("ruby", "Rake::Task['db:migrate'].invoke\n", 1, "rails"),
+    ("ruby", "ActiveRecord::Tasks::DatabaseTasks.migrate\n", 1, "rails"),
+    ("go", 'import "github.com/golang-migrate/migrate/v4"\nfunc run() {\n\tm.Up()\n}\n', 3, "golang-migrate"),
+    ("go", 'import "github.com/pressly/goose/v3"\nfunc run() {\n\tgoose.Up(db, "migrations")\n}\n', 3, "goose"),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "line", "tool"), APIS, ids=[f"{a[3]}-{i}" for i, a in enumerate(APIS)])
+def test_migration_api_is_found(language: str, text: str, line: int, tool: str) -> None:
+    facts = read_program(text, "js" if language == "ts" else language)
+    assert [(found_line, tool.split()[0] in label) for found_line, label, _ in facts.apis] == [(line, True)]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("js", "// await migrations.up();\n/* db.migrate.latest() */\n"),
+        ("js", 'console.log("run migrations.up() by hand");\n'),
+        ("js", 'import { migrate } from "drizzle-orm/node-postgres/migrator";\nexport { migrate };\n'),
+        ("js", "function migrate(db) { return db; }\nmigrate(db);\n"),  # not drizzle's
+        ("python", "# call_command('migrate')\nprint('call_command(\"migrate\")')\n"),
+        ("python", "def upgrade():\n    op.add_column('t', sa.Column('c'))\n"),  # an Alembic revision, not the API
+        ("go", "func run() {\n\tserver.Up()\n}\n"),  # .Up() without golang-migrate imported
+    ],
+)
+def test_not_a_migration_api(language: str, text: str) -> None:
+    assert read_program(text, language).apis == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "command"),
+    [
+        ("js", "execSync('npx prisma migrate deploy', { stdio: 'inherit' });\n", "npx prisma migrate deploy"),
+        ("js", 'await execa("prisma", ["migrate", "deploy"]);\n', "prisma migrate deploy"),
+        ("js", 'spawnSync("prisma", ["migrate", sub, "--schema", schema]);\n', f"prisma migrate {PLACEHOLDER} --schema {PLACEHOLDER}"),
+        ("js", "await $`npx drizzle-kit push`;\n", "npx drizzle-kit push"),
+        ("python", "subprocess.run(['alembic', 'upgrade', 'head'], check=True)\n", "alembic upgrade head"),
+        ("python", "os.system('python manage.py migrate')\n", "python manage.py migrate"),
+        ("ruby", "system('bin/rails db:migrate')\n", "bin/rails db:migrate"),
+        ("go", 'exec.Command("migrate", "-path", dir, "up")\n', f"migrate -path {PLACEHOLDER} up"),
+    ],
+)
+def test_spawned_command_is_read(language: str, text: str, command: str) -> None:
+    assert [found for _, found in read_program(text, language).commands] == [command]
+
+
+def test_files_a_program_runs_or_imports() -> None:
+    text = (
+        'import "./tracer";\nimport { start } from "../lib/start";\nconst x = require("./x.js");\n'
+        'fork(path.join(__dirname, "..", "scripts", "check.js"));\nimport express from "express";\n'
+    )
+    assert [spec for _, spec in read_program(text, "js").files] == ["./tracer", "../lib/start", "./x.js", "./../scripts/check.js"]
+
+
+def test_built_output_maps_to_source_candidates() -> None:
+    candidates = [p.as_posix() for p in source_candidates(Path("app/dist/migration.mjs"))]
+    assert "app/migration.ts" in candidates and "app/src/migration.ts" in candidates
+    assert "server/index.ts" in [p.as_posix() for p in source_candidates(Path("build/server/index.js"))]
