@@ -206,6 +206,7 @@ def build_context(pipeline: Pipeline) -> dict[str, Any]:
         "policy_lines": "\n".join(f"{r.squawk_rule} {r.action} {r.kind}" for r in rules),
         "test_jobs_with_db": set(pipeline.test_database.jobs),
         "team_jobs_yaml": team_jobs_yaml(pipeline, tool),
+        "extras": pipeline.host.template_extras(pipeline.project.working_directory),
         "team_jobs_needed": jobs_migrate_prod_needs(pipeline),
         "triggers_yaml": triggers_yaml(pipeline),
         "test_database_url": (

@@ -51,6 +51,8 @@ OUTPUT_SHAPING = (
     "profiles/",
     "lint/kinds.py",
     "team_jobs.py",
+    "toml_write.py",
+    "yaml_write.py",
 )
 # Modules the compiler imports that decide nothing in its output.
 OUTPUT_NEUTRAL = ("errors.py", "resources.py", "template_cache.py")

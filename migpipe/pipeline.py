@@ -132,7 +132,14 @@ class Pipeline(Section):
         def is_migration(line: str) -> str | None:
             return next((c.label for c in COMMON_FORBIDDEN if re.search(c.pattern, line)), None)
 
-        return migration_step_problems(self.ci.team_jobs, is_migration)
+        problems = migration_step_problems(self.ci.team_jobs, is_migration)
+        problems += [
+            f"{where}: runs a migration ({label}); the host's commands never migrate (migrations run only in migrate-prod)"
+            for where, command in self.host.carried_commands()
+            for label in [is_migration(command)]
+            if label
+        ]
+        return problems
 
     def output_paths(self) -> dict[str, str]:
         """Every output's path, an omitted host_config being the host's own file."""

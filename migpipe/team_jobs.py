@@ -11,10 +11,10 @@ The template inserts the text this module returns; no logic lives there.
 """
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+from migpipe.yaml_write import dump_yaml
 
 if TYPE_CHECKING:
     from migpipe.pipeline import Pipeline
@@ -22,39 +22,6 @@ if TYPE_CHECKING:
 
 TEST_DATABASE_STEP = "test-database"
 TEST_DATABASE_STEP_NAME = "Build the test database with real migrations"
-# Strings a YAML 1.1 reader would take for something else (GitHub's parser is not pure 1.2).
-_YAML11_SPECIAL_RE = re.compile(r"y|n|yes|no|on|off|true|false|null|~|[-+]?[0-9][0-9_.:eE+-]*|\.inf|\.nan|", re.IGNORECASE)
-
-
-def _prepared(data: Any) -> Any:
-    """Plain data with multi-line strings as literal blocks and ambiguous strings quoted."""
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
-
-    if isinstance(data, Mapping):
-        return {str(k): _prepared(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_prepared(item) for item in data]
-    if isinstance(data, str):
-        if "\n" in data and not data[:1].isspace() and not any(line != line.rstrip() for line in data.split("\n")):
-            return LiteralScalarString(data)
-        if _YAML11_SPECIAL_RE.fullmatch(data):
-            return DoubleQuotedScalarString(data)
-    return data
-
-
-def dump_yaml(data: Any, indent: int) -> str:
-    """``data`` as block YAML, every line indented by ``indent`` spaces."""
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.width = 100_000
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    out = io.StringIO()
-    yaml.dump(_prepared(data), out)
-    pad = " " * indent
-    return "".join(pad + line if line.strip() else line for line in out.getvalue().splitlines(keepends=True))
-
-
 def _expand_step(step: Mapping[str, Any], commands: Sequence[str], working_directory: str | None) -> dict[str, Any]:
     expanded: dict[str, Any] = {}
     for key in ("name", "id", "if"):

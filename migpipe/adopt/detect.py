@@ -18,6 +18,11 @@ from migpipe.adopt.repo import Repo, join
 from migpipe.adopt.stack import Stack, detect_stack
 from migpipe.adopt.team_jobs import CarriedWorkflow, carry_workflow
 from migpipe.adopt.workflows import WorkflowFacts, load_yaml, read_workflow
+from migpipe.config.host_config import (
+    FLY_GOVERNED_IN_TABLES,
+    RENDER_COMMAND_KEYS,
+    RENDER_GOVERNED_SERVICE_KEYS,
+)
 from migpipe.errors import AdoptError
 
 INSTALL_COMMANDS = {"npm": "npm ci", "pnpm": "pnpm install --frozen-lockfile", "yarn": "yarn install --frozen-lockfile"}
@@ -242,7 +247,8 @@ def _fly(repo: Repo, host: HostFinding, adoption: Adoption) -> None:
     if isinstance(region, str) and re.fullmatch(r"[a-z]{3}", region):
         adoption.set("host", "primary_region", region, f"{host.path} primary_region")
     else:
-        adoption.default("host", "primary_region", "iad", f"{host.path} primary_region: missing")
+        adoption.values["host"]["primary_region"] = ""
+        adoption.sources["host.primary_region"] = f"{host.path} has none: \"\" leaves it out"
     port = None
     http = data.get("http_service")
     if isinstance(http, dict) and isinstance(http.get("internal_port"), int):
@@ -261,6 +267,26 @@ def _fly(repo: Repo, host: HostFinding, adoption: Adoption) -> None:
     processes = data.get("processes")
     if isinstance(processes, dict) and isinstance(processes.get("app"), str):
         _host_command(adoption, repo.root, "start_command", "processes.app", processes["app"], f"{host.path} processes.app")
+    # Everything else of fly.toml is carried as the team wrote it.
+    extra: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in ("app", "primary_region"):
+            continue
+        if isinstance(value, dict) and name in FLY_GOVERNED_IN_TABLES:
+            value = {k: v for k, v in value.items() if k not in FLY_GOVERNED_IN_TABLES[name]}
+            if not value:
+                continue
+        extra[name] = value
+    if isinstance(processes, dict):
+        for name, command in list(processes.items()):
+            if name != "app" and isinstance(command, str):
+                check = remove_migrations(" ".join(command.split()), repo.root, repo.root, f"{host.path} processes.{name}")
+                for part in check.removed:
+                    adoption.removed.append(f"{host.path} processes.{name}: `{part}` (migrations run only in the migrate-prod job)")
+                if check.removed:
+                    extra["processes"] = {**extra.get("processes", {}), name: check.kept or "true"}
+    if extra:
+        adoption.set("host", "extra", extra, f"{host.path} {', '.join(extra)}")
 
 
 def _heroku(repo: Repo, package: dict[str, Any], package_manager: str, adoption: Adoption) -> None:
@@ -279,6 +305,15 @@ def _heroku(repo: Repo, package: dict[str, Any], package_manager: str, adoption:
             _host_command(adoption, repo.root, "start_command", "web", command, f"Procfile:{number} web")
         elif process == "release":
             adoption.removed.append(f"Procfile:{number} release: {command} (migrations run only in the migrate-prod job)")
+        else:
+            check = remove_migrations(command, repo.root, repo.root, f"Procfile {process}")
+            for part in check.removed:
+                adoption.removed.append(f"Procfile:{number} {process}: `{part}` (migrations run only in the migrate-prod job)")
+            if check.kept is not None and not command_problem(check.kept) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", process):
+                adoption.values["host"].setdefault("other_processes", {})[process] = check.kept
+                adoption.sources["host.other_processes"] = "Procfile"
+            elif check.kept is not None:
+                adoption.not_carried.append(f"Procfile:{number} {process}: {command!r} cannot be a pipeline.toml command; add it back by hand")
     if "start_command" not in adoption.values["host"]:
         scripts: dict[str, Any] = package["scripts"] if isinstance(package.get("scripts"), dict) else {}
         if "start" in scripts:
@@ -307,12 +342,33 @@ def _render_service(root: Path, adoption: Adoption) -> dict[str, Any] | None:
         return static, "prisma" not in text and "migrat" not in text, "fromDatabase" not in text and "DATABASE_URL" not in text
 
     candidates.sort(key=rank)
-    if len(candidates) > 1:
-        others = ", ".join(str(s.get("name")) for s in candidates[1:])
-        adoption.not_carried.append(f"render.yaml: services {others} (pipeline.toml describes one service: {candidates[0].get('name')})")
-    if isinstance(document, dict) and document.get("databases"):
-        adoption.not_carried.append("render.yaml databases: the generated render.yaml has no databases section; keep the database in Render's dashboard")
-    return candidates[0]
+    chosen = candidates[0]
+    # Everything else of the Blueprint is carried as the team wrote it.
+    others = [service for service in services or [] if service is not chosen]
+    carried_others = []
+    for service in others:
+        service = dict(service) if isinstance(service, dict) else service
+        if isinstance(service, dict):
+            for key in RENDER_COMMAND_KEYS:
+                if isinstance(service.get(key), str):
+                    check = remove_migrations(" ".join(service[key].split()), root, root, f"render.yaml {key}")
+                    if check.removed:
+                        for part in check.removed:
+                            adoption.removed.append(f"render.yaml services[{service.get('name')}].{key}: `{part}` (migrations run only in the migrate-prod job)")
+                        if check.kept is None:
+                            del service[key]
+                        else:
+                            service[key] = check.kept
+        carried_others.append(service)
+    if carried_others:
+        adoption.set("host", "other_services", carried_others, f"render.yaml services {', '.join(str(s.get('name')) for s in others if isinstance(s, dict))}")
+    blueprint = {k: v for k, v in document.items() if k != "services"} if isinstance(document, dict) else {}
+    if blueprint:
+        adoption.set("host", "blueprint", blueprint, f"render.yaml {', '.join(blueprint)}")
+    extra = {k: v for k, v in chosen.items() if k not in RENDER_GOVERNED_SERVICE_KEYS}
+    if extra:
+        adoption.set("host", "service_extra", extra, f"render.yaml services[{chosen.get('name')}] {', '.join(extra)}")
+    return chosen
 
 
 def _host(root: Path, package: dict[str, Any], package_manager: str, render: dict[str, Any] | None, adoption: Adoption) -> None:
@@ -360,9 +416,17 @@ def _host(root: Path, package: dict[str, Any], package_manager: str, render: dic
         else:
             fallback = _run_script(package_manager, "start" if key == "startCommand" else "build")
             adoption.default("host", field_name, fallback, f"render.yaml {key}: missing")
-    if render.get("autoDeploy") in (True, "yes", "true"):
-        adoption.removed.append("render.yaml autoDeploy: true (becomes false: only the deploy job deploys, after migrate-prod)")
-    _env_vars(render, adoption)
+    if render.get("autoDeploy") in (True, "yes", "true") or render.get("autoDeployTrigger") not in (None, "off"):
+        adoption.changed.append("render.yaml autoDeploy: on (becomes autoDeployTrigger \"off\": only the deploy job deploys, after migrate-prod)")
+    if "env" in render and "runtime" not in render:
+        adoption.changed.append(f"render.yaml services[{render.get('name')}].env: {render['env']!r} written as runtime (Render's current name for it)")
+    if isinstance(render.get("rootDir"), str):
+        adoption.set("host", "root_dir", render["rootDir"].removeprefix("./") or ".", "render.yaml rootDir")
+    elif adoption.values["project"]["working_directory"] != ".":
+        adoption.set("host", "root_dir", ".", "render.yaml has no rootDir (commands run at the repository root)")
+    # The service's envVars are carried whole (values, fromDatabase, generateValue): none is lost.
+    adoption.values["host"]["env_vars"] = []
+    adoption.sources["host.env_vars"] = "render.yaml envVars are carried whole in host.service_extra"
 
 
 def _no_pre_deploy(adoption: Adoption) -> None:

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from migpipe.adopt.detect import Adoption
-from migpipe.adopt.toml_data import table
+from migpipe.toml_write import table
 
 _BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
 _COMMENT_COLUMN = 40

@@ -156,6 +156,8 @@ def _empty_means_none(value: object) -> object:
 
 
 OptionalCommand = Annotated[Optional[Command], BeforeValidator(_empty_means_none)]
+# For other optional values a user leaves out with "" (TOML has no null).
+empty_means_none = _empty_means_none
 
 
 class Section(BaseModel):

@@ -71,7 +71,8 @@ def test_prisma6_npm_repo_keeps_the_teams_commands_and_removes_the_migration(tmp
     assert "changed       .github/workflows/ci-cd.yml jobs.deploy step 4 'Migrate production': removed `npx prisma migrate deploy`" in out
     assert "changed       .github/workflows/ci-cd.yml jobs.test step 4 'Push schema': `npx prisma db push --skip-generate` replaced" in out
     assert "changed       .github/workflows/ci-cd.yml jobs.deploy: renamed team-deploy" in out
-    assert "not carried   render.yaml databases" in out
+    # render.yaml's databases are carried as the team wrote them.
+    assert pipeline.host.blueprint == {"databases": [{"name": "acme-db", "plan": "basic-256mb"}]}
     # Everything init changed or could not carry is also written in the file.
     assert "#   - .github/workflows/ci-cd.yml jobs.deploy step 5 'Trigger Render deploy': removed, a deploy to render" in text
 
@@ -203,8 +204,9 @@ def test_start_command_migration_is_removed_with_corpus_files(tmp_path, capsys) 
     assert pipeline.host.start_command == "npx turbo run start --filter=@documenso/remix"
     assert "removed       render.yaml startCommand: `npx prisma migrate deploy --schema packages/prisma/schema.prisma`" in out
     assert pipeline.project.node_version == "22"  # engines.node >=22.0.0
-    assert "NEXT_PRIVATE_SMTP_HOST" in pipeline.host.env_vars
-    assert "not carried   render.yaml databases" in out
+    # Every env var entry is carried whole (values, fromDatabase, generateValue), not as a bare name.
+    assert "NEXT_PRIVATE_SMTP_HOST" in [entry["key"] for entry in pipeline.host.service_extra["envVars"]]
+    assert "databases" in pipeline.host.blueprint
     # It is a valid policy that compiles.
     raw = tomllib.loads((tmp_path / "pipeline.toml").read_text())
     assert raw["host"]["auto_deploy"] is False

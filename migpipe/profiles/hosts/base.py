@@ -79,6 +79,14 @@ class HostTable(Section):
 
     name: str = Field(description="Hosting platform.")
 
+    def carried_commands(self) -> list[tuple[str, str]]:
+        """(key path, command) of each command of the team's config carried as written: none may migrate."""
+        return []
+
+    def template_extras(self, working_directory: str) -> dict[str, Any]:
+        """The carried parts of the host's config, as text its template inserts ({} when nothing is carried)."""
+        return {}
+
 
 class HostPlugin(Protocol):
     """A host module, as migpipe.profiles.hosts.registry holds it."""

@@ -4,13 +4,22 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-from typing import Annotated, Literal, Optional
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, model_validator
 
+from migpipe.config.host_config import fly_commands, fly_problems
 from migpipe.config.tables import Deploy, SharedTables
-from migpipe.config.types import OptionalCommand, RelPath, SecretName, matching
+from migpipe.config.types import (
+    OptionalCommand,
+    RelPath,
+    SecretName,
+    empty_means_none,
+    matching,
+)
 from migpipe.profiles.hosts.base import DeployStep, EntryPoint, HostProfile, HostTable
+from migpipe.toml_write import document
 
 NAME = "fly"
 
@@ -31,9 +40,10 @@ class FlyHost(HostTable):
 
     name: Literal["fly"] = Field(description="Hosting platform.")
     app: Annotated[str, matching(_FLY_APP_RE, "must be a Fly app name: lowercase letters, digits and '-' (at most 63)")] = Field(description="Fly app name.")
-    primary_region: Annotated[str, matching(_FLY_REGION_RE, "must be a Fly region code such as 'iad', 'ams' or 'syd'")] = Field(
-        default="iad", description="Fly primary_region (a three-letter region code)."
-    )
+    primary_region: Annotated[
+        Annotated[str, matching(_FLY_REGION_RE, "must be a Fly region code such as 'iad', 'ams' or 'syd'")] | None,
+        BeforeValidator(empty_means_none),
+    ] = Field(default="iad", description='Fly primary_region (a three-letter region code); "" leaves it out of fly.toml.')
     dockerfile: RelPath = Field(
         default="Dockerfile",
         description="Dockerfile Fly builds, relative to the working directory (its RUN/CMD/ENTRYPOINT are guarded).",
@@ -49,7 +59,35 @@ class FlyHost(HostTable):
     flyctl_version: Optional[FlyctlVersion] = Field(
         default=None, description="flyctl release the deploy job installs; omitted means the latest."
     )
+    extra: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "fly.toml's other keys, as the team wrote them ([env], [mounts], checks, [deploy] strategy, "
+            "[[services]], …); written back unchanged. No [deploy] release_command."
+        ),
+    )
 
+    @model_validator(mode="after")
+    def _carried(self) -> FlyHost:
+        problems = fly_problems(self.extra, self.start_command is not None)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def carried_commands(self) -> list[tuple[str, str]]:
+        return fly_commands(self.extra)
+
+    def template_extras(self, working_directory: str) -> dict[str, Any]:
+        extra = dict(self.extra)
+        parts: dict[str, Any] = {}
+        for name in ("build", "http_service", "processes"):
+            value = extra.pop(name) if isinstance(extra.get(name), Mapping) else {}
+            # Its keys go inside migpipe's own [name] table; its sub-tables after it.
+            parts[f"{name}_extra"], parts[f"{name}_tables"] = document(dict(value), name)
+        # Old-style [[services]] replace [http_service]: a second listener would clash.
+        parts["has_services"] = "services" in extra
+        parts["top"], parts["tables"] = document(extra)
+        return parts
 
 TABLE: type[FlyHost] = FlyHost
 # flyctl deploy is told where the file is (--config).

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from migpipe.config.tables import Deploy, SharedTables
-from migpipe.config.types import Command, SecretName, matching
+from migpipe.config.types import Command, Ident, SecretName, matching
 from migpipe.profiles.hosts.base import DeployStep, EntryPoint, HostProfile, HostTable
 
 NAME = "heroku"
@@ -28,6 +28,29 @@ class HerokuHost(HostTable):
         default="HEROKU_API_KEY",
         description="Environment secret holding a Heroku API key (heroku authorizations:create).",
     )
+    other_processes: dict[Ident, Command] = Field(
+        default_factory=dict,
+        description="The Procfile's other process types (worker: …), as the team wrote them; none may migrate. No release:.",
+    )
+
+    @model_validator(mode="after")
+    def _processes(self) -> HerokuHost:
+        problems = [
+            f"other_processes.{name}: "
+            + ("a release process runs on every release, outside migrate-prod" if name == "release" else "set by start_command")
+            + " (expected it not here)"
+            for name in self.other_processes
+            if name in ("release", "web")
+        ]
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def carried_commands(self) -> list[tuple[str, str]]:
+        return [(f"host.other_processes.{name}", command) for name, command in self.other_processes.items()]
+
+    def template_extras(self, working_directory: str) -> dict[str, Any]:
+        return {"other_processes": "".join(f"{name}: {command}\n" for name, command in self.other_processes.items())}
 
 
 TABLE: type[HerokuHost] = HerokuHost

@@ -1,13 +1,16 @@
 """Render: render.yaml (a Blueprint) and its deploy hook."""
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from migpipe.config.host_config import render_commands, render_problems
 from migpipe.config.tables import Deploy, SharedTables
-from migpipe.config.types import Command, OptionalCommand, SecretName, Text
+from migpipe.config.types import Command, OptionalCommand, SecretName, Text, WorkDir
 from migpipe.profiles.hosts.base import DeployStep, EntryPoint, HostProfile, HostTable
+from migpipe.yaml_write import dump_yaml
 
 NAME = "render"
 
@@ -46,6 +49,25 @@ class RenderHost(HostTable):
         default_factory=lambda: ["DATABASE_URL"],
         description="Environment variable names the service needs; values are set in Render's dashboard (sync: false).",
     )
+    root_dir: WorkDir | None = Field(
+        default=None,
+        description="render.yaml rootDir; omitted means the working directory, \".\" means none (commands run at the root).",
+    )
+    service_extra: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "The service's other render.yaml keys, as the team wrote them (envVars with value / fromDatabase / "
+            "generateValue, disk, numInstances, routes, …); written back unchanged."
+        ),
+    )
+    other_services: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="render.yaml's other services, as the team wrote them; none of their commands may migrate.",
+    )
+    blueprint: dict[str, Any] = Field(
+        default_factory=dict,
+        description="render.yaml's other top-level keys (databases, envVarGroups, previews, …), as the team wrote them.",
+    )
     service_id_secret: SecretName = Field(
         default="RENDER_SERVICE_ID",
         description="Secret holding the service's id (srv-…), for deploys through Render's API (deploy.mode = \"api\").",
@@ -54,6 +76,32 @@ class RenderHost(HostTable):
         default="RENDER_API_KEY",
         description="Secret holding a Render API key, for deploys through Render's API (deploy.mode = \"api\").",
     )
+
+    @model_validator(mode="after")
+    def _carried(self) -> RenderHost:
+        problems = render_problems(self.service_extra, self.other_services, self.blueprint)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def carried_commands(self) -> list[tuple[str, str]]:
+        return render_commands(self.other_services)
+
+    def template_extras(self, working_directory: str) -> dict[str, Any]:
+        extra = dict(self.service_extra)
+        env = extra.pop("envVars", [])
+        # An entry the team wrote (value, fromDatabase, generateValue…) stands as they wrote it.
+        env_names = {entry.get("key") for entry in env if isinstance(entry, Mapping)}
+        root_dir = working_directory if self.root_dir is None else self.root_dir
+        return {
+            "service_extra": dump_yaml(extra, 4) if extra else "",
+            "env_extra": dump_yaml(env, 4) if env else "",  # a list: its dashes sit 2 further in
+            "other_services": dump_yaml(list(self.other_services), 0) if self.other_services else "",
+            "blueprint": dump_yaml(dict(self.blueprint), 0) if self.blueprint else "",
+            "env_vars": [name for name in self.env_vars if name not in env_names],
+            # Omitted: the working directory; ".": none (the team's commands run at the root).
+            "root_dir": "" if root_dir == "." else root_dir,
+        }
 
 
 TABLE: type[RenderHost] = RenderHost

@@ -1,4 +1,4 @@
-"""Any JSON-like data (a workflow job, a host config) written as readable TOML tables.
+"""Any JSON-like data (a workflow job, a host config) written as readable TOML tables (init and fly.toml).
 
 Scalars and small tables stay on one line; nested tables and lists of tables
 become ``[a.b]`` / ``[[a.b]]`` sections; multi-line strings (``run:`` blocks)
@@ -103,3 +103,23 @@ def table(path: str, data: dict[str, Any], header: str = "[]") -> str:
             for element in item:
                 later.append(table(f"{path}.{key(name)}", element, "[[]]"))
     return "\n".join(lines) + "\n" + "".join("\n" + part for part in later)
+
+
+def document(data: dict[str, Any], prefix: str = "") -> tuple[str, str]:
+    """A top-level TOML document split in two: (its key = value lines, its tables).
+
+    TOML needs the top-level keys before the first table, so a caller that
+    writes tables of its own puts the first part above them and the second after.
+    """
+    lines: list[str] = []
+    later: list[str] = []
+    for name, item in data.items():
+        inline = _inline(name, item, name)
+        path = f"{prefix}.{key(name)}" if prefix else key(name)
+        if inline is not None and not isinstance(item, dict):
+            lines.append(inline)
+        elif isinstance(item, dict):
+            later.append(table(path, item))
+        else:
+            later.extend(table(path, element, "[[]]") for element in item)
+    return "".join(line + "\n" for line in lines), "\n".join(later)
