@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,21 @@ def test_a_hanging_squawk_is_an_error(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setattr(squawk_module, "SQUAWK_TIMEOUT_SECONDS", 1)
     with pytest.raises(LintError, match="squawk did not finish within 1 s"):
         lint_sources([SqlSource("m.sql", "SELECT 1;\n")], DEFAULT_BLOCK, DEFAULT_WARN)
+
+
+def test_squawk_given_a_name_with_glob_characters_reads_another_file(tmp_path: Path) -> None:
+    # Why squawk never sees a user's path: given "x[1].sql" it lints x1.sql instead,
+    # reports nothing and exits 0, which is how the old migrate script let a DROP TABLE through.
+    (tmp_path / "x[1].sql").write_text("DROP TABLE users;\n")
+    (tmp_path / "x1.sql").write_text("SELECT 1;\n")
+    (tmp_path / "empty.toml").write_text("")
+    squawk = squawk_module.squawk_executable()
+    result = subprocess.run(
+        [squawk, "--config", "empty.toml", "--reporter", "json", "x[1].sql"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0 and "ban-drop-table" not in result.stdout
+    report = lint_sources(
+        [SqlSource("x[1].sql", (tmp_path / "x[1].sql").read_text())], DEFAULT_BLOCK, DEFAULT_WARN
+    )
+    assert [(f.display, f.kind) for f in report.findings] == [("x[1].sql", "drop-table")]
