@@ -149,6 +149,22 @@ def walk(value: Any) -> Iterator[tuple[str, Node]]:
             yield from walk(item)
 
 
+# Statements that store SQL to run later (or never), not run it now.
+_STORES_SQL = frozenset({"CreateFunctionStmt", "PrepareStmt", "RuleStmt", "CreateTrigStmt"})
+
+
+def executed(statement: Statement, node_type: str) -> Iterator[Node]:
+    """The nodes of ``node_type`` that running ``statement`` executes: the statement itself,
+    or one nested in it (``WITH d AS (DELETE ...)``, ``EXPLAIN ANALYZE DELETE ...``)."""
+    if statement.type == node_type:
+        yield statement.node
+    if statement.type in _STORES_SQL:
+        return
+    for inner_type, inner in walk(statement.node):
+        if inner_type == node_type:
+            yield inner
+
+
 def names(value: Any) -> tuple[str, ...]:
     """A qualified name (a list of String nodes, or a List of them) as its parts."""
     if isinstance(value, dict) and "List" in value:

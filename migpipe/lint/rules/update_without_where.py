@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migpipe.lint.created import Created
-from migpipe.lint.parsed import Migration, relation
+from migpipe.lint.parsed import Migration, executed, relation
 from migpipe.lint.rules.base import Hit
 
 
@@ -21,17 +21,18 @@ class UpdateWithoutWhere:
 
     def check(self, migration: Migration, created: Created) -> Iterator[Hit]:
         for statement in migration.statements:
-            if statement.type != "UpdateStmt" or "whereClause" in statement.node:
-                continue
-            table = relation(statement.node.get("relation"))
-            columns = [
-                target["ResTarget"].get("name", "")
-                for target in statement.node.get("targetList", ())
-                if "ResTarget" in target
-            ]
-            existing = [column for column in columns if not created.column(table, column, statement)]
-            if existing:
-                yield Hit(
-                    statement,
-                    f"UPDATE without WHERE overwrites {', '.join(existing)} in every row of {table[1]}",
-                )
+            for update in executed(statement, "UpdateStmt"):
+                if "whereClause" in update:
+                    continue
+                table = relation(update.get("relation"))
+                columns = [
+                    target["ResTarget"].get("name", "")
+                    for target in update.get("targetList", ())
+                    if "ResTarget" in target
+                ]
+                existing = [column for column in columns if not created.column(table, column, statement)]
+                if existing:
+                    yield Hit(
+                        statement,
+                        f"UPDATE without WHERE overwrites {', '.join(existing)} in every row of {table[1]}",
+                    )

@@ -1,0 +1,2 @@
+PREPARE purge AS DELETE FROM orders;
+DEALLOCATE purge;

@@ -1,0 +1,1 @@
+WITH t AS (UPDATE users SET email = NULL RETURNING id) SELECT 1;
