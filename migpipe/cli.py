@@ -144,15 +144,21 @@ def lint_parser() -> "argparse.ArgumentParser":
     """`migpipe lint`, parsed with argparse: typer's import would be most of lint's time."""
     import argparse
 
+    from migpipe.policy import KINDS
+
+    kinds = "\n".join(f"  {name:<30} {kind.default or 'off':<6} {kind.summary}" for name, kind in KINDS.items())
     parser = argparse.ArgumentParser(
         prog="migpipe lint",
         description="Lint SQL files against the migration policy: exit 0 clean or warnings only, 1 blocked, 2 usage.",
+        epilog=f"kinds (name, default action, what it catches):\n{kinds}\n\n"
+        "Exempt a statement on the line above: -- squawk-ignore RULE -- REASON, or -- migpipe-ignore KIND -- REASON.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="SQL files to lint.")
     parser.add_argument("--format", dest="output_format", default="text", choices=("text", "json", "github"))
-    parser.add_argument("--block", action="append", default=[], metavar="KIND,...", help="Kinds that block.")
-    parser.add_argument("--warn", action="append", default=[], metavar="KIND,...", help="Kinds that only warn.")
-    parser.add_argument("-c", "--config", default=None, help="Take block/warn from this pipeline.toml.")
+    parser.add_argument("--block", action="append", default=[], metavar="KIND,...", help="Kinds that block (moved from warn).")
+    parser.add_argument("--warn", action="append", default=[], metavar="KIND,...", help="Kinds that only warn (moved from block).")
+    parser.add_argument("-c", "--config", default=None, help="Take block/warn from this pipeline.toml (default: the defaults below).")
     return parser
 
 

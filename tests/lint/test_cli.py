@@ -144,3 +144,10 @@ def test_installed_command(tmp_path: Path) -> None:
         [str(Path(sys.executable).with_name("migpipe")), "lint", path], capture_output=True, text=True, check=False
     )
     assert result.returncode == 1 and f"BLOCKED {path}:1:1: drop-table" in result.stdout
+
+
+def test_help_lists_every_kind_with_its_default(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "--help")
+    assert code == 0
+    for name, kind in KINDS.items():
+        assert any(line.split()[:2] == [name, kind.default or "off"] for line in out.splitlines() if line.strip())
