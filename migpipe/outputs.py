@@ -54,6 +54,7 @@ TEMP_SUFFIX = ".migpipe-tmp"
 OLD_SUFFIX = ".migpipe-old"
 JOURNAL_PATH = ".migpipe/journal.json"
 LOCK_TIMEOUT_SECONDS = 120.0
+_VCS_FOLDERS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", ".jj"})
 
 # What is wrong with an output path, as verify prints it.
 NOT_A_FILE = "not a file"
@@ -478,8 +479,15 @@ class _Journal:
         return path.relative_to(self.root).as_posix()
 
     def _inside(self, relative: object) -> Path:
-        """A journal path, only if it stays inside the root (a journal is read, not trusted)."""
-        if not isinstance(relative, str) or not relative or os.path.isabs(relative) or ".." in relative.split("/"):
+        """A journal path, only if it stays inside the root and out of VCS folders.
+
+        A journal is read, not trusted: one committed by someone else must not
+        make generate rename files into .git/ or out of the repository.
+        """
+        if not isinstance(relative, str) or not relative or os.path.isabs(relative):
+            raise ValueError(relative)
+        parts = relative.split("/")
+        if ".." in parts or any(part in _VCS_FOLDERS for part in parts):
             raise ValueError(relative)
         path = self.root / relative
         if self.root not in Path(os.path.realpath(path.parent)).parents and Path(os.path.realpath(path.parent)) != self.root:

@@ -328,3 +328,19 @@ def test_verify_waits_while_a_generate_holds_the_lock(tmp_path) -> None:
     out, err = reader.communicate(timeout=60)
     assert reader.returncode == 0, out + err
     assert "migpipe: waiting for a `migpipe generate` in . to finish" in err
+
+
+def test_a_journal_naming_a_file_in_git_is_refused_not_followed(tmp_path, capsys) -> None:
+    (tmp_path / "pipeline.toml").write_text(MINIMAL_CONFIG)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("[core]\n")
+    (tmp_path / ".git" / ".config.migpipe-tmp").write_text("[core]\n\thooksPath = /tmp/evil\n")
+    (tmp_path / ".migpipe").mkdir()
+    (tmp_path / ".migpipe" / "journal.json").write_text(
+        '{"state": "commit", "entries": [{"target": ".git/config", "action": "write", "existed": true}], "directories": []}\n'
+    )
+    code = main(["generate", "-c", str(tmp_path / "pipeline.toml"), "--root", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "an interrupted generate left a journal migpipe cannot read" in err
+    assert (tmp_path / ".git" / "config").read_text() == "[core]\n"
