@@ -56,6 +56,13 @@ def build_runner_bin(folder: Path) -> Path:
             (folder / name).symlink_to(found)
     leaked = {name for name in OURS | set(NODE_COMMANDS) | {"python", "pip"} if (folder / name).exists()}
     assert not leaked, f"the clean runner's PATH would hold {sorted(leaked)}"
+    if (folder / "python3").exists():
+        # Nor may the image's own Python import migpipe (a machine-wide install).
+        probe = subprocess.run(
+            [str(folder / "python3"), "-c", "import migpipe"],
+            env={"PATH": str(folder)}, cwd=folder, capture_output=True, check=False,
+        )
+        assert probe.returncode != 0, "the runner's python3 can import migpipe"
     return folder
 
 
