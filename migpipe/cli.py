@@ -90,6 +90,19 @@ def build_app():
 
         raise typer.Exit(command.run())
 
+    @app.command()
+    def migrate(
+        config: str = typer.Option(DEFAULT_CONFIG, "--config", "-c", help=CONFIG_HELP),
+        root: str = typer.Option(DEFAULT_ROOT, "--root", help="Repository root (the working directory is relative to it)."),
+        plan_only: bool = typer.Option(False, "--plan-only", help="Read-only: print the pending set, its SQL, the lint and the plan digest."),
+        plan_file: Optional[str] = typer.Option(None, "--plan-file", help="With --plan-only: write the plan as JSON here."),
+        expect_digest: Optional[str] = typer.Option(None, "--expect-digest", help="Apply only if the pending set's digest is this one (else exit 3)."),
+    ) -> None:
+        """Apply pending migrations to the database in the URL variable, with guards (exit 0/2/3/4/5)."""
+        from migpipe.commands import migrate as command
+
+        raise typer.Exit(command.run(config, root, plan_only=plan_only, plan_file=plan_file, expect_digest=expect_digest))
+
     @app.command("check-build")
     def check_build(
         files: Optional[List[str]] = typer.Argument(None, help="Files the host runs (package.json, Procfile, fly.toml, render.yaml, Dockerfile, shell script, ...). Default: the entry points in pipeline.toml."),

@@ -62,3 +62,18 @@ class LintError(FatalError):
 
     Never a pass: the caller stops as it would for a blocking finding.
     """
+
+
+# `migpipe migrate` keeps the exit codes of the migrate script it replaced.
+EXIT_MIGRATE_BLOCKED = 2  # the destructive-change policy (or drift) stopped it; nothing applied
+EXIT_MIGRATE_CANNOT_START = 3  # missing tool/URL, database unreachable, earlier failure, digest changed
+EXIT_MIGRATE_BACKUP_FAILED = 4  # nothing applied
+EXIT_MIGRATE_APPLY_FAILED = 5  # the tool failed, or did not record every migration as applied
+
+
+class MigrateError(FatalError):
+    """``migpipe migrate`` stopped; ``exit_code`` says at which step."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

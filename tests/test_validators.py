@@ -130,6 +130,8 @@ def pipelines(draw) -> Pipeline:
     data["backup"] = draw(
         st.sampled_from(
             [
+                {"mode": "none"},
+                {"mode": "restore-point"},
                 {"enabled": False},
                 {"enabled": True, "format": "custom"},
                 {"enabled": True, "format": "plain"},

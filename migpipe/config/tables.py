@@ -238,6 +238,19 @@ class Guards(Section):
     squawk_version: Annotated[str, AfterValidator(check_text)] = Field(
         default="2.*", description="squawk-cli version installed by migrate-prod (pip specifier part)."
     )
+    # Retrying a migration that failed on lock_timeout. Defaults: strong_migrations'
+    # lock_timeout_retries (3) and retry delay (10 s), with pgroll's exponential
+    # backoff capped at 1 minute; see the runbook.
+    lock_retries: int = Field(
+        default=3, ge=0, le=50,
+        description="Retries of a migration that failed on lock_timeout and applied nothing (0: no retry).",
+    )
+    lock_retry_delay: Duration = Field(
+        default="10s", description="Wait before the first retry; doubled before each next one."
+    )
+    lock_retry_max_delay: Duration = Field(
+        default="1min", description="The longest wait between two retries."
+    )
 
     @model_validator(mode="after")
     def _block_and_warn_disjoint(self) -> Guards:
@@ -274,14 +287,25 @@ class Approval(Section):
 
 
 class Backup(Section):
-    """pg_dump before applying; if the backup fails nothing is applied."""
+    """What is saved before applying; if it fails nothing is applied."""
 
-    enabled: bool = Field(default=True, description="Take a pg_dump before applying migrations.")
+    mode: Literal["dump", "restore-point", "none"] = Field(
+        default="dump",
+        description=(
+            "dump: pg_dump (time and space grow with the database); restore-point: record the server "
+            "time and WAL position for the provider's point-in-time recovery (constant time); none."
+        ),
+    )
+    enabled: bool | None = Field(
+        default=None,
+        description="Deprecated: `enabled = false` means `mode = \"none\"`. Use mode.",
+    )
     format: Literal["custom", "directory", "tar", "plain"] = Field(
         default="custom", description="pg_dump --format."
     )
     directory: RelPath = Field(
-        default="migpipe-backups", description="Where the dump is written on the runner."
+        default="migpipe-backups",
+        description="Where the dump is written: a directory under the runner's temp dir ($RUNNER_TEMP), outside the checkout.",
     )
     upload_command: Command | None = Field(
         default=None,
@@ -291,13 +315,26 @@ class Backup(Section):
         default_factory=list, description="Secrets the upload command needs, passed as env vars."
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _enabled_means_a_mode(cls, data: Any) -> Any:
+        # `enabled` (before `mode` existed) keeps working: false is mode "none".
+        if isinstance(data, dict) and isinstance(data.get("enabled"), bool) and "mode" not in data:
+            data = {**data, "mode": "dump" if data["enabled"] else "none"}
+        return data
+
     @model_validator(mode="after")
     def _upload_needs_backup(self) -> Backup:
         problems = []
-        if self.upload_command and not self.enabled:
+        if self.enabled is not None and self.mode != ("dump" if self.enabled else "none"):
             problems.append(
-                "upload_command: set, but enabled = false (there would be nothing to upload; "
-                "expected enabled = true or no upload_command)"
+                f"enabled: {str(self.enabled).lower()} contradicts mode = {self.mode!r} "
+                "(expected only mode; enabled is deprecated)"
+            )
+        if self.upload_command and self.mode != "dump":
+            problems.append(
+                f"upload_command: set, but mode = {self.mode!r} (there would be no dump to upload; "
+                "expected mode = \"dump\" or no upload_command)"
             )
         if self.upload_secrets and not self.upload_command:
             problems.append("upload_secrets: set, but there is no upload_command (expected an upload_command that uses them)")

@@ -116,8 +116,16 @@ class NodeToolProject:
             # npx must never fetch anything: the tools come from node_modules.
             npm_config_offline="true",
             NO_COLOR="1",
+            RUNNER_TEMP=str(self.runner_temp),
         )
         return env
+
+    @property
+    def runner_temp(self) -> Path:
+        """The runner's temp dir (outside the checkout), where dumps go."""
+        path = self.root.parent / "runner-temp"
+        path.mkdir(exist_ok=True)
+        return path
 
     def run(self, *, timeout: float = 120, **environment: Any) -> RunResult:
         started = time.monotonic()

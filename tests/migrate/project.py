@@ -165,8 +165,16 @@ class MigrateProject:
     def environment(self, *, url: str | None = None, path_prefix: list[Path] = ()) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
         path = [*map(str, path_prefix), str(STANDIN_BIN), str(VENV_BIN), env.get("PATH", "/usr/bin:/bin")]
-        env.update(PATH=os.pathsep.join(path), DATABASE_URL=self.url if url is None else url)
+        env.update(PATH=os.pathsep.join(path), DATABASE_URL=self.url if url is None else url,
+                   RUNNER_TEMP=str(self.runner_temp))
         return env
+
+    @property
+    def runner_temp(self) -> Path:
+        """The runner's temp dir (outside the checkout), where dumps go."""
+        path = self.root.parent / "runner-temp"
+        path.mkdir(exist_ok=True)
+        return path
 
     def start(self, **environment: Any) -> subprocess.Popen[str]:
         return subprocess.Popen(

@@ -100,8 +100,16 @@ class PythonProject:
             PATH=os.pathsep.join([str(VENV_BIN), env.get("PATH", "/usr/bin:/bin")]),
             DATABASE_URL=self.url if url is None else url,
             PYTHONDONTWRITEBYTECODE="1",
+            RUNNER_TEMP=str(self.runner_temp),
         )
         return env
+
+    @property
+    def runner_temp(self) -> Path:
+        """The runner's temp dir (outside the checkout), where dumps go."""
+        path = self.root.parent / "runner-temp"
+        path.mkdir(exist_ok=True)
+        return path
 
     def start(self, **environment: Any) -> subprocess.Popen[str]:
         return subprocess.Popen(

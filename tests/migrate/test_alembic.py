@@ -135,7 +135,7 @@ SLACK_SECONDS = 10  # python start-up (alembic, squawk), psql round trips on a s
 
 def test_a_locked_table_fails_the_run_within_lock_timeout_and_changes_nothing(make_project):
     project = initialised(make_project(overrides={
-        "guards": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s"}, "backup": {"enabled": False},
+        "guards": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s", "lock_retries": 0}, "backup": {"mode": "none"},
     }))
     project.add_revision("0002", "add_note", 'op.add_column("account", sa.Column("note", sa.Text))', down_revision="0001")
     lock = TableLock(project, "account")
@@ -208,4 +208,4 @@ def test_no_output_line_of_a_full_run_contains_the_password(make_project):
     blocked = project.run()
     assert blocked.returncode == 2, blocked
     assert "pw-Sec" not in blocked.output
-    assert list((project.root / "migpipe-backups").glob("before-migrate-*.dump"))  # the backup step ran
+    assert list((project.runner_temp / "migpipe-backups").glob("before-migrate-*.dump"))  # the backup step ran

@@ -136,7 +136,7 @@ def test_timeouts_reach_the_applying_session_as_url_parameters(make_project):
 @pytest.mark.parametrize("backup", [False, True], ids=["no-backup", "backup"])
 def test_a_locked_table_fails_the_run_within_lock_timeout(make_project, backup):
     project = initialised(make_project(overrides={
-        "guards": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s"}, "backup": {"enabled": backup},
+        "guards": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s", "lock_retries": 0}, "backup": {"mode": "dump" if backup else "none"},
     }))
     project.add_migration(
         "20240301000000_add_note.sql", "-- migrate:up\nALTER TABLE account ADD COLUMN note TEXT;\n\n-- migrate:down\n"

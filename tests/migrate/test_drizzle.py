@@ -155,7 +155,7 @@ def test_destructive_migration_blocks_the_whole_batch(make_project, kind):
 
 def test_a_locked_table_fails_the_run_within_lock_timeout(make_project):
     project = initialised(make_project(overrides={
-        "guards": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s"}, "backup": {"enabled": False},
+        "guards": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s", "lock_retries": 0}, "backup": {"mode": "none"},
     }))
     project.add(("0001_add_note", 1700000001000), 'ALTER TABLE "account" ADD COLUMN "note" text;\n')
     log_offset = project.server.log_file.stat().st_size

@@ -134,7 +134,7 @@ def test_a_reviewed_migration_is_applied_with_a_warning_and_a_second_run_has_not
     assert first.returncode == 0, first
     assert f"1 pending migration(s):\n  {SAFE}\n" in first.stdout
     assert (
-        f"migrate-with-guards: WARNING: migrations/{SAFE} was NOT linted (Knex cannot print its SQL);"
+        f"migpipe migrate: WARNING: migrations/{SAFE} was NOT linted (Knex cannot print its SQL);"
         " reviewed: adds a new table only -- @ana\n"
     ) in first.stderr
     assert "lint passed" in first.stdout
@@ -151,7 +151,7 @@ def test_a_reviewed_migration_is_applied_with_a_warning_and_a_second_run_has_not
 
 def test_a_locked_table_fails_the_run_within_lock_timeout(make_project):
     project = initialised(make_project(overrides={
-        "guards": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s"}, "backup": {"enabled": False},
+        "guards": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s", "lock_retries": 0}, "backup": {"mode": "none"},
     }))
     name = "20240301000000_add_note.js"
     project.add_migration(

@@ -150,7 +150,8 @@ SLACK_SECONDS = 8  # process start-up, squawk, psql round trips on a slow runner
 @pytest.mark.parametrize("backup", [False, True], ids=["no-backup", "backup"])
 def test_a_locked_table_fails_the_run_within_lock_timeout(make_project, backup):
     project = initialised(make_project(overrides={
-        "guards": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s"}, "backup": {"enabled": backup},
+        "guards": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s", "lock_retries": 0},
+        "backup": {"mode": "dump" if backup else "none"},
     }))
     name = "20240301000000_add_note"
     project.add_migration(name, 'ALTER TABLE "account" ADD COLUMN "note" TEXT;\n')
@@ -170,12 +171,58 @@ def test_a_locked_table_fails_the_run_within_lock_timeout(make_project, backup):
     else:
         assert result.returncode == 5, result
         assert "lock timeout" in result.output
-        # Prisma records the failed attempt; the next run refuses to start
-        # until someone resolves it (the runbook says how).
+        # Prisma recorded the failed attempt (its start, before running it).
+        # It changed nothing, so migpipe marked it rolled back: the next run
+        # is not blocked by P3009 and applies it once the lock is gone.
         assert project.history_rows() == [f"{INIT}|finished", f"{name}|failed"]
+        assert project.psql(f"SELECT rolled_back_at IS NOT NULL FROM _prisma_migrations WHERE migration_name = '{name}'") == "t"
         again = project.run()
-        assert again.returncode == 3, again
-        assert f"migration {name} failed earlier and was not resolved" in again.stderr
+        assert again.returncode == 0, again
+        assert project.columns("account") == [*ACCOUNT_COLUMNS, "note YES"]
+        assert project.applied_migrations() == [INIT, name]
+
+
+def test_a_lock_timeout_is_retried_with_backoff_until_the_lock_is_gone(make_project):
+    project = initialised(make_project(overrides={
+        "guards": {"lock_timeout": "1s", "lock_retries": 5, "lock_retry_delay": "1s", "lock_retry_max_delay": "2s"},
+        "backup": {"mode": "none"},
+    }))
+    name = "20240301000000_add_note"
+    project.add_migration(name, 'ALTER TABLE "account" ADD COLUMN "note" TEXT;\n')
+    lock = TableLock(project, "account")
+    started = time.monotonic()
+    process = project.start()
+    # Hold the lock through the first attempts, then let go.
+    time.sleep(4)
+    lock.release()
+    result = project.finish(process, started)
+
+    assert result.returncode == 0, result
+    assert "lock timeout and nothing was applied; retrying in 1s" in result.stdout
+    assert "(attempt 2 of 6)" in result.stdout
+    # Before applying, the run said who held the lock, and for how long.
+    assert "holds AccessExclusiveLock on public.account" in result.stdout
+    assert "transaction open" in result.stdout
+    assert project.columns("account") == [*ACCOUNT_COLUMNS, "note YES"]
+    assert project.applied_migrations() == [INIT, name]
+    # Every failed attempt was marked rolled back (it changed nothing); none blocks.
+    assert project.psql(
+        "SELECT count(*) FROM _prisma_migrations WHERE finished_at IS NULL AND rolled_back_at IS NULL") == "0"
+
+
+def test_a_failure_that_is_not_a_lock_timeout_is_not_retried_nor_resolved(make_project):
+    project = initialised(make_project(overrides={"backup": {"mode": "none"}}))
+    name = "20240301000000_broken"
+    project.add_migration(name, 'ALTER TABLE "no_such_table" ADD COLUMN "note" TEXT;\n')
+
+    result = project.run()
+
+    assert result.returncode == 5, result
+    assert "retrying" not in result.output
+    assert "marking it rolled back" not in result.output
+    again = project.run()
+    assert again.returncode == 3, again
+    assert f"migration {name} failed earlier and was not resolved" in again.stderr
 
 
 # ---- connecting --------------------------------------------------------------
@@ -192,7 +239,7 @@ def test_an_unreachable_database_fails_fast_with_one_clear_line(make_project, po
     assert result.seconds < 3 + 5, result
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
-    assert line.startswith("migrate-with-guards: error: cannot connect to the database: ")
+    assert line.startswith("migpipe: error: cannot connect to the database: ")
     assert str(closed_port) in line
 
 
@@ -216,7 +263,7 @@ def test_a_url_that_is_not_postgresql_is_rejected_without_echoing_it(make_projec
     result = project.run(url="mysql://root:hunter2@db.internal/app")
 
     assert result.returncode == 3, result
-    assert result.stderr == "migrate-with-guards: error: DATABASE_URL is not a postgresql:// URL with a host\n"
+    assert result.stderr == "migpipe: error: DATABASE_URL is not a postgresql:// URL with a host\n"
     assert "hunter2" not in result.output
 
 
@@ -228,7 +275,12 @@ def test_a_failing_pg_dump_stops_the_run_before_anything_is_applied(make_project
     project.add_migration(INIT, INIT_SQL)
     failing = tmp_path / "failing-bin"
     failing.mkdir()
-    (failing / "pg_dump").write_text("#!/bin/sh\necho 'pg_dump: error: disk quota exceeded' >&2\nexit 1\n")
+    # Answers --version like the server's major (so it is the one chosen), fails the dump.
+    major = project.psql("SHOW server_version_num")[:-4]
+    (failing / "pg_dump").write_text(
+        f"#!/bin/sh\n[ \"$1\" = --version ] && echo 'pg_dump (PostgreSQL) {major}.0' && exit 0\n"
+        "echo 'pg_dump: error: disk quota exceeded' >&2\nexit 1\n"
+    )
     (failing / "pg_dump").chmod(0o755)
 
     result = project.run(path_prefix=[failing])
@@ -243,7 +295,7 @@ def test_an_unusable_backup_directory_stops_the_run_before_anything_is_applied(m
     project = make_project()
     project.add_migration(INIT, INIT_SQL)
     # A file where the directory should be: mkdir fails even for root.
-    (project.root / "migpipe-backups").write_text("not a directory\n")
+    (project.runner_temp / "migpipe-backups").write_text("not a directory\n")
 
     result = project.run()
 
@@ -259,8 +311,11 @@ def test_the_backup_is_a_dump_pg_restore_can_read(make_project):
     result = project.run()
 
     assert result.returncode == 0, result
-    dumps = sorted((project.root / "migpipe-backups").glob("before-migrate-*.dump"))
+    dumps = sorted((project.runner_temp / "migpipe-backups").glob("before-migrate-*.dump"))
     assert len(dumps) == 2  # one before each run that applied something
+    assert all(dump.stat().st_mode & 0o777 == 0o600 for dump in dumps)  # readable only by the runner user
+    assert "the dump is only on this runner" in result.stdout and "lost when the job ends" in result.stdout
+    assert not (project.root / "migpipe-backups").exists()  # never inside the checkout
     listing = subprocess.run(["pg_restore", "--list", str(dumps[-1])], capture_output=True, text=True, check=True)
     # Taken before this run: it has "account" (from INIT) but not "invoice".
     assert "TABLE public account" in listing.stdout
@@ -357,7 +412,7 @@ def test_no_output_line_of_a_full_run_contains_the_password_or_url(make_project)
     assert password not in result.output
     assert "pw-Sec" not in result.output
     script = project.script.read_text(encoding="utf-8")
-    assert "PGPASSWORD=$DB_PASSWORD psql" in script  # never on psql's command line
+    assert "exec migpipe migrate" in script and "psql" not in script  # a wrapper, no program
 
 
 @pytest.fixture(autouse=True)

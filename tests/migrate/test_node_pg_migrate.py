@@ -145,7 +145,7 @@ def test_destructive_javascript_migration_is_blocked_and_its_sql_quoted(make_pro
 
 def test_a_locked_table_fails_the_run_within_lock_timeout(make_project):
     project = initialised(make_project(overrides={
-        "guards": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s"}, "backup": {"enabled": False},
+        "guards": {"lock_timeout": f"{LOCK_TIMEOUT_SECONDS}s", "lock_retries": 0}, "backup": {"mode": "none"},
     }))
     project.add_migration("1700000000002_add-note.sql", "-- Up Migration\nALTER TABLE account ADD COLUMN note TEXT;\n")
     lock = TableLock(project, "account")

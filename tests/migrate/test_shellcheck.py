@@ -24,7 +24,7 @@ VARIANTS = {
                    "upload_secrets": ["AWS_ACCESS_KEY_ID"]},
     },
     "directory-backup": {"backup": {"format": "directory"}},
-    "no-backup-no-warnings": {"backup": {"enabled": False}, "guards": {"warn": []}},
+    "no-backup-no-warnings": {"backup": {"mode": "none"}, "guards": {"warn": []}},
     "pnpm-in-a-subdirectory": {"project": {"package_manager": "pnpm", "working_directory": "services/api"}},
     "prisma7-own-config": {"tool": {"version": 7, "config_path": "config/prisma.config.ts"}},
     "nested-script-path": {"outputs": {"migrate_script": "tools/db/migrate.sh"}},

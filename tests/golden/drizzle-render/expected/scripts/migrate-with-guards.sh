@@ -86,7 +86,7 @@ readonly BACKUP_DIR=migpipe-backups
 die() {
   local code=$1
   shift
-  printf 'migrate-with-guards: error: %s\n' "$*" >&2
+  printf 'migpipe: error: %s\n' "$*" >&2
   exit "$code"
 }
 say() { printf 'migrate-with-guards: %s\n' "$*"; }
@@ -127,7 +127,7 @@ schema_param = None
 
 def fail(reason):
     # Never echo the URL: it holds the password.
-    sys.exit("migrate-with-guards: error: DATABASE_URL " + reason)
+    sys.exit("migpipe: error: DATABASE_URL " + reason)
 
 
 try:

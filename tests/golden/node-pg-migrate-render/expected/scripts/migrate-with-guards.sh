@@ -85,7 +85,7 @@ constraint-missing-not-valid warn constraint-without-not-valid'
 die() {
   local code=$1
   shift
-  printf 'migrate-with-guards: error: %s\n' "$*" >&2
+  printf 'migpipe: error: %s\n' "$*" >&2
   exit "$code"
 }
 say() { printf 'migrate-with-guards: %s\n' "$*"; }
@@ -126,7 +126,7 @@ schema_param = None
 
 def fail(reason):
     # Never echo the URL: it holds the password.
-    sys.exit("migrate-with-guards: error: DATABASE_URL " + reason)
+    sys.exit("migpipe: error: DATABASE_URL " + reason)
 
 
 try:

@@ -87,7 +87,7 @@ readonly BACKUP_DIR=migpipe-backups
 die() {
   local code=$1
   shift
-  printf 'migrate-with-guards: error: %s\n' "$*" >&2
+  printf 'migpipe: error: %s\n' "$*" >&2
   exit "$code"
 }
 say() { printf 'migrate-with-guards: %s\n' "$*"; }
@@ -128,7 +128,7 @@ schema_param = "schema"
 
 def fail(reason):
     # Never echo the URL: it holds the password.
-    sys.exit("migrate-with-guards: error: DATABASE_URL " + reason)
+    sys.exit("migpipe: error: DATABASE_URL " + reason)
 
 
 try:

@@ -1,0 +1,79 @@
+"""The plan: exactly what ``migpipe migrate`` would apply, and its digest.
+
+``migpipe migrate --plan-only`` computes it read-only (pending set, the SQL
+of each, the lint) and writes it as JSON; ``--expect-digest D`` applies only
+when the pending set still has digest D. The digest is sha256 over each
+pending migration's name and SQL text, in order, so any change of what
+would run (a migration added, edited, applied meanwhile) changes it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from migpipe.runtime.lint_gate import LintOutcome
+from migpipe.runtime.tools.base import PendingSql
+
+
+@dataclass(frozen=True)
+class SqlSource:
+    """One unit of SQL (the shape of migpipe.lint's SqlSource)."""
+
+    display: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PlannedMigration:
+    name: str
+    source: SqlSource
+
+
+@dataclass(frozen=True)
+class Plan:
+    tool: str
+    migrations: tuple[PlannedMigration, ...]
+    lint: LintOutcome | None
+    digest: str
+
+    @property
+    def blocked(self) -> bool:
+        return self.lint is not None and self.lint.blocked
+
+    def to_json(self) -> str:
+        findings = [] if self.lint is None else [
+            {"display": f.source.display, "line": f.line, "blocks": f.blocks, "message": f.text,
+             "safe_alternative": f.safe_alternative}
+            for f in self.lint.findings
+        ]
+        return json.dumps({
+            "tool": self.tool,
+            "digest": self.digest,
+            "migrations": [{"name": m.name, "display": m.source.display, "sql": m.source.text} for m in self.migrations],
+            "findings": findings,
+            "blocked": self.blocked,
+        }, indent=2, sort_keys=True) + "\n"
+
+    def write(self, path: Path) -> None:
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(self.to_json(), encoding="utf-8")
+        temporary.replace(path)
+
+
+def digest(migrations: Sequence[tuple[str, str]]) -> str:
+    """sha256 over (name, SQL) pairs in order, each part length-prefixed."""
+    hasher = hashlib.sha256()
+    for name, sql in migrations:
+        for part in (name, sql):
+            data = part.encode("utf-8")
+            hasher.update(len(data).to_bytes(8, "big"))
+            hasher.update(data)
+    return hasher.hexdigest()
+
+
+def build_plan(tool: str, sources: Sequence[PendingSql], lint: LintOutcome | None) -> Plan:
+    migrations = tuple(PlannedMigration(s.name, SqlSource(s.display, s.text)) for s in sources)
+    return Plan(tool, migrations, lint, digest([(s.name, s.text) for s in sources]))
