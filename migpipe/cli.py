@@ -97,11 +97,13 @@ def build_app():
         plan_only: bool = typer.Option(False, "--plan-only", help="Read-only: print the pending set, its SQL, the lint and the plan digest."),
         plan_file: Optional[str] = typer.Option(None, "--plan-file", help="With --plan-only: write the plan as JSON here."),
         expect_digest: Optional[str] = typer.Option(None, "--expect-digest", help="Apply only if the pending set's digest is this one (else exit 3)."),
+        server_major: bool = typer.Option(False, "--server-major", help="Only print the database server's major version (to install the matching pg_dump)."),
     ) -> None:
         """Apply pending migrations to the database in the URL variable, with guards (exit 0/2/3/4/5)."""
         from migpipe.commands import migrate as command
 
-        raise typer.Exit(command.run(config, root, plan_only=plan_only, plan_file=plan_file, expect_digest=expect_digest))
+        raise typer.Exit(command.run(config, root, plan_only=plan_only, plan_file=plan_file,
+                                     expect_digest=expect_digest, server_major=server_major))
 
     @app.command("check-build")
     def check_build(

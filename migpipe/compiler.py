@@ -20,6 +20,7 @@ from migpipe.manifest import MANIFEST_PATH, manifest_text
 from migpipe.markers import with_header
 from migpipe.pins import ACTIONS, action_ref
 from migpipe.policy import KINDS, rules_for
+from migpipe.runtime.tools import tool_runtime
 from migpipe.resources import templates_dir
 from migpipe.team_jobs import jobs_migrate_prod_needs, team_jobs_yaml, triggers_yaml
 
@@ -216,6 +217,13 @@ def build_context(pipeline: Pipeline) -> dict[str, Any]:
         ),
         "guard_to_root": _up_to_root(outputs.build_guard),
         "migrate_to_root": _up_to_root(outputs.migrate_script),
+        # What `migpipe migrate` runs besides itself: the wrapper checks them
+        # first (exit 3), and the workflow's step-order check reads them there.
+        "migrate_needs": [
+            "squawk",
+            *tool_runtime(pipeline).required_programs(pipeline),
+            *(["pg_dump", "pg_restore"] if pipeline.backup.mode == "dump" else []),
+        ],
     }
 
 

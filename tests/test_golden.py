@@ -43,4 +43,6 @@ def test_outputs_match_golden_files(name: str, update_golden: bool) -> None:
 def test_golden_configs_cover_both_prisma_versions_and_backup_on_and_off() -> None:
     pipelines = [load_pipeline(path) for path in CONFIGS.values()]
     assert {p.tool.version for p in pipelines if p.tool.name == "prisma"} == {6, 7}
-    assert {p.backup.enabled for p in pipelines} == {True, False}
+    assert {p.backup.mode for p in pipelines} == {"dump", "restore-point", "none"}
+    # The deprecated `enabled` still means a mode.
+    assert {p.backup.enabled for p in pipelines} >= {True, False}

@@ -14,7 +14,8 @@ def run(
     plan_only: bool = False,
     plan_file: str | None = None,
     expect_digest: str | None = None,
+    server_major: bool = False,
 ) -> int:
     pipeline = load_pipeline(config)
-    options = MigrateOptions(plan_only, Path(plan_file) if plan_file else None, expect_digest)
+    options = MigrateOptions(plan_only, Path(plan_file) if plan_file else None, expect_digest, server_major)
     return run_migrate(pipeline, Path(root), options)

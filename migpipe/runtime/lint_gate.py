@@ -1,33 +1,19 @@
-"""Lint exactly the pending SQL, and decide whether it may be applied.
+"""Lint exactly the pending SQL through the policy engine (migpipe.lint).
 
-``lint_pending`` is the one place the runtime asks the lint. Until the
-policy engine (migpipe.lint, being built) lands on main, it runs squawk the
-way the old migrate script did, with its holes closed where that is cheap:
-
-* each pending migration's SQL is written to a file of migpipe's own naming
-  (0001.sql, ...) so no name is expanded as a glob pattern, and the files
-  squawk reported on are checked to be exactly the files asked for;
-* an empty squawk config, so a .squawk.toml in the repository cannot switch
-  the policy's rules off;
-* SQL squawk cannot parse blocks (squawk checks nothing else in it);
-* a ``squawk-ignore`` without a reason blocks, in ``--`` and ``/* */``
-  comments alike.
-
-Swap the body for ``migpipe.lint.lint_sources`` when it lands; callers see
-only ``LintOutcome``.
+The one place the runtime asks the lint. Each pending migration becomes one
+``SqlSource`` (its display as the user knows it, exactly the SQL that runs);
+the engine asserts that the set linted is the set asked for. Findings are
+mapped back to the migration they belong to, so that SQL generated from
+code (Alembic, Django, a JavaScript migration) is named "FILE, line N of its
+SQL" with the offending line quoted: that SQL exists nowhere else.
 """
 from __future__ import annotations
 
-import json
-import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from migpipe.policy import rules_for
+from migpipe.errors import LintError
+from migpipe.lint import Finding, SqlSource, lint_sources
 from migpipe.runtime.tools.base import PendingSql
 
 
@@ -38,10 +24,31 @@ class LintUnavailable(Exception):
 @dataclass(frozen=True)
 class LintFinding:
     source: PendingSql
-    line: int
-    blocks: bool
-    text: str  # "drop-column (ban-drop-column): message"
-    safe_alternative: str | None = None
+    finding: Finding
+
+    @property
+    def line(self) -> int:
+        return self.finding.line
+
+    @property
+    def blocks(self) -> bool:
+        return self.finding.blocks
+
+    @property
+    def label(self) -> str:
+        if self.finding.exemption is not None:
+            return "exempt"
+        return "BLOCKED" if self.finding.action == "block" else "warning"
+
+    @property
+    def text(self) -> str:
+        f = self.finding
+        rule = f.kind if f.rule == f.kind else f"{f.kind} ({f.rule})"
+        return f"{rule}: {f.message}"
+
+    @property
+    def safe_alternative(self) -> str | None:
+        return None if self.finding.exemption is not None else self.finding.safe_alternative
 
     def location(self) -> str:
         if self.source.generated:
@@ -66,76 +73,19 @@ class LintOutcome:
         return any(finding.blocks for finding in self.findings)
 
 
-# `-- squawk-ignore RULE -- REASON` (line comment) or `/* squawk-ignore RULE -- REASON */`.
-_LINE_IGNORE = re.compile(r"--\s*squawk-ignore(?:-file)?\b(?P<rules>[^\n]*?)(?:\s--\s*(?P<reason>\S[^\n]*))?$")
-_BLOCK_IGNORE = re.compile(r"/\*\s*squawk-ignore(?:-file)?\b(?P<body>.*?)\*/", re.DOTALL)
-
-
-def _reasonless_ignores(source: PendingSql) -> list[int]:
-    lines: list[int] = []
-    for number, line in enumerate(source.text.splitlines(), start=1):
-        match = _LINE_IGNORE.search(line)
-        if match and not match.group("reason"):
-            lines.append(number)
-    for match in _BLOCK_IGNORE.finditer(source.text):
-        body = match.group("body")
-        reason = body.partition(" --")[2].strip() if " --" in body else ""
-        if not reason:
-            lines.append(source.text.count("\n", 0, match.start()) + 1)
-    return sorted(set(lines))
-
-
 def lint_pending(sources: Sequence[PendingSql], block: Collection[str], warn: Collection[str]) -> LintOutcome:
-    """Lints every source that has SQL; raises LintUnavailable when squawk cannot."""
-    squawk = shutil.which("squawk")
-    if squawk is None:
-        raise LintUnavailable("squawk is not installed")
-    decisions = {rule.squawk_rule: rule for rule in rules_for(list(block), list(warn))}
+    """Lints every source that has SQL (not Knex's reviewed ones); raises LintUnavailable."""
     to_lint = [source for source in sources if source.reviewed_reason is None]
-    findings: list[LintFinding] = []
+    by_display: dict[str, PendingSql] = {}
     for source in to_lint:
-        for number in _reasonless_ignores(source):
-            findings.append(LintFinding(
-                source, number, True, "squawk-ignore without a reason; write `-- squawk-ignore RULE -- REASON`"))
-    if not to_lint:
-        return LintOutcome((), tuple(findings))
-    with tempfile.TemporaryDirectory(prefix="migpipe-lint-") as scratch:
-        directory = Path(scratch)
-        (directory / "squawk.toml").write_text("", encoding="utf-8")
-        by_file: dict[str, PendingSql] = {}
-        for index, source in enumerate(to_lint, start=1):
-            path = directory / f"{index:04d}.sql"
-            # squawk needs something to parse; a migration with no SQL is "--".
-            path.write_text(source.text if source.text.strip() else "-- empty\n", encoding="utf-8")
-            by_file[str(path)] = source
-        result = subprocess.run(
-            [squawk, "--config", str(directory / "squawk.toml"), "--reporter", "json", *by_file],
-            capture_output=True, text=True, check=False, cwd=directory,
-        )
-        if result.returncode > 1 or not result.stdout.strip():
-            raise LintUnavailable(f"squawk could not lint the pending SQL (exit {result.returncode})")
-        try:
-            reported = json.loads(result.stdout)
-        except ValueError as error:
-            raise LintUnavailable("could not read squawk's report") from error
-    for item in reported:
-        found = by_file.get(str(item.get("file")))
-        if found is None:
-            raise LintUnavailable(f"squawk reported on a file it was not given: {item.get('file')!r}")
-        source = found
-        rule = item.get("rule_name")
-        line = int(item.get("line", 0)) + 1
-        if rule == "syntax-error":
-            # squawk checks nothing else in a file it cannot parse, so a typo
-            # would otherwise let every destructive statement in it through.
-            findings.append(LintFinding(
-                source, line, True, f"squawk cannot parse this SQL, so it cannot be checked: {item.get('message')}"))
-            continue
-        decision = decisions.get(str(rule))
-        if decision is None:
-            continue  # squawk's style rules are not part of the policy
-        findings.append(LintFinding(
-            source, line, decision.action == "block",
-            f"{decision.kind} ({rule}): {item.get('message')}", decision.safe_alternative,
-        ))
-    return LintOutcome(tuple(source.name for source in to_lint), tuple(findings))
+        if source.display in by_display:
+            raise LintUnavailable(f"two pending migrations are both named {source.display}")
+        by_display[source.display] = source
+    try:
+        report = lint_sources([SqlSource(s.display, s.text) for s in to_lint], block, warn)
+    except LintError as error:
+        raise LintUnavailable(f"the pending SQL could not be linted: {error}") from None
+    if set(report.sources) != set(by_display):
+        raise LintUnavailable("the lint did not check every pending migration")
+    findings = tuple(LintFinding(by_display[f.display], f) for f in report.findings)
+    return LintOutcome(tuple(by_display[d].name for d in report.sources), findings)

@@ -64,6 +64,8 @@ class MigrateOptions:
     plan_only: bool = False
     plan_file: Path | None = None
     expect_digest: str | None = None
+    # Only print the server's major version (the job installs the matching pg_dump).
+    server_major: bool = False
 
 
 def libpq_keywords() -> list[str]:
@@ -127,7 +129,7 @@ class Migrate:
                           self.guards.statement_timeout, self.secrets, scratch)
 
     def _check_programs(self, context: RunContext) -> None:
-        for program in self.tool.required_programs(context):
+        for program in self.tool.required_programs(self.pipeline):
             if missing_program((program,), self.workdir):
                 raise self.fail(EXIT_MIGRATE_CANNOT_START, f"{program} is not installed")
         if not context.migrations_dir().is_dir():
@@ -239,12 +241,13 @@ class Migrate:
         if set(outcome.linted) != expected:  # the set linted is the set asked for
             raise self.fail(EXIT_MIGRATE_CANNOT_START, "the lint did not check every pending migration")
         for finding in outcome.findings:
-            label = "BLOCKED" if finding.blocks else "warning"
-            print(redact(f"{label} {finding.location()}: {finding.text}", self.secrets))
+            print(redact(f"{finding.label} {finding.location()}: {finding.text}", self.secrets))
             quoted = finding.quoted_line()
             if quoted:
                 print(redact(f"    {quoted}", self.secrets))
-            if finding.safe_alternative:
+            if finding.finding.exemption is not None:
+                print(redact(f"    exempted: {finding.finding.exemption}", self.secrets))
+            elif finding.safe_alternative:
                 print(f"    safe alternative: {finding.safe_alternative}")
         return outcome
 
@@ -380,6 +383,10 @@ class Migrate:
 
     def run(self) -> int:
         url = self._url()
+        if self.options.server_major:
+            with self._connect(url) as connection:
+                print(connection.info.server_version // 10000)
+            return 0
         with tempfile.TemporaryDirectory(prefix="migpipe-migrate-") as scratch:
             context = self._context(url, Path(scratch))
             self._check_programs(context)

@@ -14,16 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from migpipe.lint import SqlSource
 from migpipe.runtime.lint_gate import LintOutcome
 from migpipe.runtime.tools.base import PendingSql
-
-
-@dataclass(frozen=True)
-class SqlSource:
-    """One unit of SQL (the shape of migpipe.lint's SqlSource)."""
-
-    display: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -45,8 +38,9 @@ class Plan:
 
     def to_json(self) -> str:
         findings = [] if self.lint is None else [
-            {"display": f.source.display, "line": f.line, "blocks": f.blocks, "message": f.text,
-             "safe_alternative": f.safe_alternative}
+            {"display": f.source.display, "line": f.line, "column": f.finding.column, "kind": f.finding.kind,
+             "rule": f.finding.rule, "action": f.finding.action, "exemption": f.finding.exemption,
+             "blocks": f.blocks, "message": f.finding.message, "safe_alternative": f.finding.safe_alternative}
             for f in self.lint.findings
         ]
         return json.dumps({

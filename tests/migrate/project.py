@@ -176,9 +176,9 @@ class MigrateProject:
         path.mkdir(exist_ok=True)
         return path
 
-    def start(self, **environment: Any) -> subprocess.Popen[str]:
+    def start(self, *args: str, **environment: Any) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            ["bash", str(self.script)], cwd=self.root, env=self.environment(**environment),
+            ["bash", str(self.script), *args], cwd=self.root, env=self.environment(**environment),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
 
@@ -188,9 +188,9 @@ class MigrateProject:
         self.assert_no_secrets(result)
         return result
 
-    def run(self, *, timeout: float = 120, **environment: Any) -> RunResult:
+    def run(self, *args: str, timeout: float = 120, **environment: Any) -> RunResult:
         started = time.monotonic()
-        return self.finish(self.start(**environment), started, timeout)
+        return self.finish(self.start(*args, **environment), started, timeout)
 
     def assert_no_secrets(self, result: RunResult) -> None:
         password = self.server.password

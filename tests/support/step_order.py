@@ -238,14 +238,30 @@ def uses_of(text: str, scripts: Mapping[str, str], via: str = "") -> list[tuple[
     script = commands_of(text)
     result: list[tuple[list[Use], set[str]]] = []
     commands = _simple_commands(script)
-    for index, command in enumerate(commands):
+    # `for needed in a b c; do command -v "$needed" ...`: a list of needed
+    # commands (`for` is a keyword, not a simple command, so read it raw).
+    needed_lists: list[list[str]] = []
+    for position, words in enumerate(script.commands):
+        if words[:1] == ["for"] and words[2:3] == ["in"]:
+            following = [w for w in script.commands[position + 1:] if w != ["do"]][:1]
+            if following == [["command", "-v", DYNAMIC]]:
+                needed_lists.append(words[3:])
+    for command in commands:
         used: list[str] = []
         nested_uses: list[Use] = []
         name, args = command.name, command.args
         if name in script.functions or name in SHELL_BUILTINS - {"command", "exec"}:
             pass
         elif name == "command":
-            if args[:1] == ["-v"]:
+            if args == ["-v", DYNAMIC] and needed_lists:
+                listed = needed_lists.pop(0)
+                used += listed
+                # The migrate wrapper lists the package runner migpipe runs the
+                # project's own tool with (npx --no-install prisma ...): that
+                # needs the project's node_modules too.
+                if {"npx", "pnpm", "yarn"} & set(listed):
+                    used.append(PROJECT_NODE)
+            elif args[:1] == ["-v"]:
                 used += [a for a in args[1:] if a != DYNAMIC]
             elif args:
                 used.append(args[0])
@@ -267,11 +283,6 @@ def uses_of(text: str, scripts: Mapping[str, str], via: str = "") -> list[tuple[
             used += _node_uses(command)
             if name in ("python", "python3"):
                 used += _python_uses(command)
-        # `for needed in a b c; do command -v "$needed"`: a list of needed commands.
-        if command.words[:1] == ["for"] and index + 1 < len(commands):
-            following = commands[index + 1]
-            if following.name == "command" and following.args == ["-v", DYNAMIC]:
-                used += command.words[3:]
         result.append(([Use(u, via) for u in used] + nested_uses, provides(command)))
     return result
 

@@ -66,7 +66,7 @@ class Alembic(BaseTool):
     def apply_command(self, context: RunContext, tool_url: str) -> Command:
         return Command((*self._alembic(context), "upgrade", "head"), {context.url_env: tool_url})
 
-    def required_programs(self, context: RunContext) -> tuple[str, ...]:
+    def required_programs(self, pipeline: Pipeline) -> tuple[str, ...]:
         return ("alembic", "python3")
 
 

@@ -110,7 +110,7 @@ class ToolRuntime(Protocol):
     def apply_command(self, context: RunContext, tool_url: str) -> Command:
         """The command that applies every pending migration."""
 
-    def required_programs(self, context: RunContext) -> tuple[str, ...]:
+    def required_programs(self, pipeline: Pipeline) -> tuple[str, ...]:
         """Programs the tool needs on PATH (missing: exit 3)."""
 
     def resolve_rolled_back(self, context: RunContext, name: str, tool_url: str) -> Command | None:
@@ -139,7 +139,7 @@ class BaseTool:
     def drift_check(self, context: RunContext) -> Command | None:
         return None
 
-    def required_programs(self, context: RunContext) -> tuple[str, ...]:
+    def required_programs(self, pipeline: Pipeline) -> tuple[str, ...]:
         return ()
 
 

@@ -85,8 +85,8 @@ class Dbmate(BaseTool):
         argv = (*node_exec(context.pipeline.project.package_manager), "dbmate", *options, "--no-dump-schema", "migrate")
         return Command(argv, {context.url_env: tool_url})
 
-    def required_programs(self, context: RunContext) -> tuple[str, ...]:
-        return (node_exec(context.pipeline.project.package_manager)[0],)
+    def required_programs(self, pipeline: Pipeline) -> tuple[str, ...]:
+        return (node_exec(pipeline.project.package_manager)[0],)
 
 
 def build(pipeline: Pipeline) -> Dbmate:

@@ -57,7 +57,7 @@ class Django(BaseTool):
     def apply_command(self, context: RunContext, tool_url: str) -> Command:
         return Command(self._manage(context, "migrate", "--noinput"), {context.url_env: tool_url})
 
-    def required_programs(self, context: RunContext) -> tuple[str, ...]:
+    def required_programs(self, pipeline: Pipeline) -> tuple[str, ...]:
         return ("python3",)
 
 

@@ -64,8 +64,8 @@ class Drizzle(BaseTool):
         argv = (*node_exec(context.pipeline.project.package_manager), "drizzle-kit", "migrate", *options)
         return Command(argv, {context.url_env: tool_url})
 
-    def required_programs(self, context: RunContext) -> tuple[str, ...]:
-        return (node_exec(context.pipeline.project.package_manager)[0],)
+    def required_programs(self, pipeline: Pipeline) -> tuple[str, ...]:
+        return (node_exec(pipeline.project.package_manager)[0],)
 
     def failure_hint(self, result: Completed) -> str | None:
         # drizzle-kit 0.31.10 and later exit 1 on a failed migration without

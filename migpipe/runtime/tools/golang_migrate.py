@@ -59,7 +59,7 @@ class GolangMigrate(BaseTool):
         env = {"PGPASSWORD": url.password} if url.password is not None else {}
         return Command(("migrate", "-path", context.tool.migrations_dir, "-database", without_password, "up"), env)
 
-    def required_programs(self, context: RunContext) -> tuple[str, ...]:
+    def required_programs(self, pipeline: Pipeline) -> tuple[str, ...]:
         return ("migrate",)
 
 

@@ -111,8 +111,8 @@ class NodePgMigrate(BaseTool):
     def apply_command(self, context: RunContext, tool_url: str) -> Command:
         return Command((*self._run(context), "up"), {context.url_env: tool_url})
 
-    def required_programs(self, context: RunContext) -> tuple[str, ...]:
-        return (node_exec(context.pipeline.project.package_manager)[0],)
+    def required_programs(self, pipeline: Pipeline) -> tuple[str, ...]:
+        return (node_exec(pipeline.project.package_manager)[0],)
 
 
 def build(pipeline: Pipeline) -> NodePgMigrate:

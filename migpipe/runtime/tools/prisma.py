@@ -92,8 +92,8 @@ class Prisma(BaseTool):
                     os.environ.get("SHADOW_DATABASE_URL", ""), "--exit-code")
         return Command(argv, {context.url_env: context.url.tool_url()})
 
-    def required_programs(self, context: RunContext) -> tuple[str, ...]:
-        return (node_exec(context.pipeline.project.package_manager)[0],)
+    def required_programs(self, pipeline: Pipeline) -> tuple[str, ...]:
+        return (node_exec(pipeline.project.package_manager)[0],)
 
 
 def build(pipeline: Pipeline) -> Prisma:

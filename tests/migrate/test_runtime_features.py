@@ -1,0 +1,174 @@
+"""migpipe migrate's newer guarantees, through the generated wrapper, on a real PostgreSQL.
+
+Plan/apply (--plan-only, --expect-digest), the restore-point backup mode,
+and secrets: a hostile password never on any process's command line while
+the run is in progress, never in any output, in any spelling. ``prisma`` is
+the STAND-IN of tests/migrate/standin (its engine cannot run here); psql,
+pg_dump, pg_restore, squawk and PostgreSQL are real.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from tests.migrate.project import MigrateProject
+
+pytestmark = pytest.mark.postgres
+
+INIT = "20240101000000_init"
+INIT_SQL = 'CREATE TABLE "account" ("id" BIGINT PRIMARY KEY, "email" TEXT);\n'
+SAFE = "20240201000000_add_invoice"
+SAFE_SQL = 'CREATE TABLE "invoice" ("id" BIGINT PRIMARY KEY, "total" BIGINT);\n'
+
+
+def test_plan_only_reads_nothing_but_the_plan_and_expect_digest_applies_only_that_plan(make_project, tmp_path: Path):
+    project: MigrateProject = make_project()
+    project.add_migration(INIT, INIT_SQL)
+    plan_file = tmp_path / "plan.json"
+
+    planned = project.run("--plan-only", "--plan-file", str(plan_file))
+
+    assert planned.returncode == 0, planned
+    plan = json.loads(plan_file.read_text())
+    assert [m["name"] for m in plan["migrations"]] == [INIT]
+    assert plan["migrations"][0]["sql"] == INIT_SQL
+    assert f"plan digest: {plan['digest']}" in planned.stdout
+    assert INIT_SQL.strip() in planned.stdout  # each pending migration's SQL is shown
+    assert not project.table_exists("account")  # read-only
+    assert project.history_rows() == []
+
+    wrong = project.run("--expect-digest", "0" * 64)
+    assert wrong.returncode == 3, wrong
+    assert "the plan changed since it was approved" in wrong.stderr
+    assert INIT in wrong.stderr
+    assert not project.table_exists("account")
+
+    # A migration added after the plan was approved changes the digest.
+    project.add_migration(SAFE, SAFE_SQL)
+    grown = project.run("--expect-digest", plan["digest"])
+    assert grown.returncode == 3, grown
+    assert SAFE in grown.stderr
+    assert not project.table_exists("account")
+
+    (project.migrations_dir / SAFE / "migration.sql").unlink()
+    (project.migrations_dir / SAFE).rmdir()
+    applied = project.run("--expect-digest", plan["digest"])
+    assert applied.returncode == 0, applied
+    assert project.applied_migrations() == [INIT]
+
+    # Nothing pending any more: an approved plan no longer matches.
+    again = project.run("--expect-digest", plan["digest"])
+    assert again.returncode == 3, again
+    assert "nothing is pending any more" in again.stderr
+
+
+def test_a_blocked_plan_says_so_and_exits_2(make_project):
+    project: MigrateProject = make_project()
+    project.add_migration(INIT, INIT_SQL)
+    assert project.run().returncode == 0
+    project.add_migration("20240301000000_drop", 'ALTER TABLE "account" DROP COLUMN "email";\n')
+
+    planned = project.run("--plan-only")
+
+    assert planned.returncode == 2, planned
+    assert "BLOCKED prisma/migrations/20240301000000_drop/migration.sql:1: drop-column" in planned.stdout
+
+
+def test_restore_point_mode_records_time_and_wal_position_before_applying(make_project):
+    project: MigrateProject = make_project(overrides={"backup": {"mode": "restore-point"}})
+    project.add_migration(INIT, INIT_SQL)
+
+    result = project.run()
+
+    assert result.returncode == 0, result
+    assert "restore point: server time 20" in result.stdout
+    lsn = result.stdout.split("WAL position ")[1].split(",")[0]
+    assert "/" in lsn  # a real LSN, e.g. 0/1A2B3C8
+    assert "named restore point 'migpipe-" in result.stdout  # the test server's superuser may create one
+    assert not list(project.runner_temp.glob("migpipe-backups/*"))  # no dump was taken
+    assert project.applied_migrations() == [INIT]
+
+
+# ---- secrets -------------------------------------------------------------------
+
+
+class CommandLineSampler:
+    """Reads /proc/*/cmdline of every process, every few milliseconds, while running."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for path in Path("/proc").glob("[0-9]*/cmdline"):
+                try:
+                    self.seen.add(path.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace"))
+                except OSError:
+                    pass
+            self.samples += 1
+            time.sleep(0.002)
+
+    def __enter__(self) -> CommandLineSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _hostile_role(project: MigrateProject, raw: bool) -> tuple[str, str, str, str]:
+    """A superuser role with a hostile password: (url, wrong-password url, password, its unique marker)."""
+    marker = secrets.token_hex(6)
+    # A leading space, every URL-special character, quotes, a command substitution.
+    # (No "%XX" in the raw spelling: a raw "%41" cannot be told from an encoded "A".)
+    password = f" h/s?t#i@l:e%z '\"$(id)`x`\\{marker}"
+    role = f"hostile_{secrets.token_hex(3)}"  # the marker is in the password only
+    project.psql(f"CREATE ROLE {role} LOGIN SUPERUSER PASSWORD '{password.replace(chr(39), chr(39) * 2)}';")
+    server = project.server
+    def url(secret: str) -> str:
+        spelled = secret if raw else urllib.parse.quote(secret, safe="")
+        return f"postgresql://{role}:{spelled}@{server.host}:{server.port}/{project.database}?schema=public"
+
+    return url(password), url(password.replace(marker, marker[::-1])), password, marker
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["percent-encoded", "raw"])
+@pytest.mark.parametrize("mode", ["dump", "restore-point"])
+def test_a_hostile_password_never_reaches_a_command_line_or_any_output(make_project, raw, mode):
+    project: MigrateProject = make_project(overrides={"backup": {"mode": mode}})
+    url, wrong_url, password, marker = _hostile_role(project, raw)
+    project.add_migration(INIT, INIT_SQL)
+    project.add_migration("20240301000000_drop", 'ALTER TABLE "account" DROP COLUMN "email";\n')
+
+    with CommandLineSampler() as sampler:
+        blocked = project.run(url=url)  # lint blocks: reads history, lints, stops
+        (project.migrations_dir / "20240301000000_drop" / "migration.sql").unlink()
+        (project.migrations_dir / "20240301000000_drop").rmdir()
+        applied = project.run(url=url)  # history, lint, backup, apply (stand-in prisma + psql), check
+        wrong = project.run(url=wrong_url)  # a failed login
+
+    assert blocked.returncode == 2, blocked
+    assert applied.returncode == 0, applied
+    assert wrong.returncode == 3, wrong
+    assert "password authentication failed" in wrong.stderr
+    assert project.applied_migrations() == [INIT]
+    assert sampler.samples > 20
+    spellings = {marker, marker[::-1], password, urllib.parse.quote(password, safe=""), urllib.parse.quote_plus(password)}
+    # The sampler saw the run's children (the stand-in prisma, squawk, pg_dump...).
+    assert any("migpipe migrate" in line for line in sampler.seen)
+    assert any("prisma" in line and "migrate" in line and "deploy" in line for line in sampler.seen)
+    leaks = [line for line in sampler.seen for spelling in spellings if spelling in line]
+    assert leaks == [], leaks
+    for result in (blocked, applied, wrong):
+        for spelling in spellings:
+            assert spelling not in result.output, (spelling, result)
