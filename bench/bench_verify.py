@@ -1,4 +1,4 @@
-"""Time `migpipe verify` and the migrate guard's lint, each against its floor.
+"""Time `migpipe verify` against its floors.
 
 1. `migpipe verify` on pipeline.example.toml (a fresh process each run, as a
    pre-commit hook or a CI step starts it). verify always does the full
@@ -9,22 +9,20 @@
    what the full comparison needs (`from pydantic import BaseModel; import
    jinja2`; `import pydantic` alone imports almost nothing), and the bare
    import of migpipe's declared dependencies (the floor of earlier figures).
-2. The lint step of the generated scripts/migrate-with-guards.sh over every
-   migration.sql of ../shared/corpus/prisma-migrations: the same squawk
-   invocation and the same classification snippet, both taken from the
-   script generated for the example, against squawk alone on the same files.
+(The migrate step's lint was timed here while the generated script held it;
+it is `migpipe migrate` now, which lints through migpipe.lint: bench_lint.py
+times that against squawk alone.)
 
 The commands of a group run alternately, so load on the machine hits all
 alike. Plain Python: it installs nothing. Run from the repository root:
 
-    python bench/bench_verify.py [--runs 20] [--lint-runs 10]
+    python bench/bench_verify.py [--runs 20]
 """
 from __future__ import annotations
 
 import argparse
 import os
 import platform
-import re
 import resource
 import shutil
 import statistics
@@ -149,61 +147,12 @@ def bench_verify(runs: int) -> None:
         print(f"  target (every file current, within {TARGET_RATIO}x the floor): {'met' if ratio <= TARGET_RATIO else 'MISSED'} ({ratio:.2f}x)")
 
 
-def _lint_parts(script: str) -> tuple[str, str]:
-    """POLICY_RULES and the classification snippet of a generated migrate-with-guards.sh."""
-    rules = re.search(r"^readonly POLICY_RULES='(.*?)'$", script, re.S | re.M)
-    snippet = re.search(r'^python3 - "\$work_dir/squawk.json" .*?<<\'PYTHON\'.*?\n(.*?)\nPYTHON$', script, re.S | re.M)
-    if not rules or not snippet:
-        sys.exit("could not find POLICY_RULES and the lint snippet in migrate-with-guards.sh (the template changed?)")
-    return rules.group(1), snippet.group(1)
-
-
-def bench_lint(runs: int) -> None:
-    files = sorted(str(path.relative_to(CORPUS)) for path in CORPUS.glob("*/*.sql"))
-    if not files:
-        sys.exit(f"no migration files under {CORPUS}")
-    squawk = shutil.which("squawk", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    if not squawk:
-        sys.exit("squawk is not installed (pip install squawk-cli)")
-    with tempfile.TemporaryDirectory(prefix="migpipe-bench-") as tmp:
-        work = Path(tmp)
-        shutil.copy(REPO / "pipeline.example.toml", work / "pipeline.toml")
-        subprocess.run([*_migpipe_command(), "generate"], cwd=work, check=True, stdout=subprocess.DEVNULL)
-        rules, snippet = _lint_parts((work / "scripts" / "migrate-with-guards.sh").read_text())
-        (work / "classify.py").write_text(snippet)
-        (work / "squawk.toml").write_text("")
-        squawk_args = [squawk, "--config", str(work / "squawk.toml"), "--reporter", "json", *files]
-        # The script's two steps, as it runs them: squawk to a file, then the snippet
-        # (exit 2: the corpus holds destructive changes, which it blocks).
-        guard = (
-            'set -e; status=0; "$@" >"$REPORT" || status=$?; [ "$status" -le 1 ]; '
-            'python3 "$CLASSIFY" "$REPORT" "$RULES" "${@:6}" >/dev/null || [ $? -eq 2 ]'
-        )
-        # python3 is this Python, not a version-manager shim (pyenv's costs ~100 ms a start).
-        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-        os.environ.update(REPORT=str(work / "squawk.json"), CLASSIFY=str(work / "classify.py"), RULES=rules, PATH=path)
-        print(f"\nlint corpus: {len(files)} migration files from {CORPUS}")
-        compare(
-            "migrate guard lint (squawk + classification) vs squawk alone",
-            {
-                "guard: squawk + classification": (["bash", "-c", guard, "guard", *squawk_args], (0,), {}),
-                "squawk alone": (squawk_args, (0, 1), {}),
-            },
-            CORPUS,
-            runs,
-        )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30, help="runs of migpipe verify and of the bare import")
-    parser.add_argument("--lint-runs", type=int, default=10, help="runs of each lint command")
-    parser.add_argument("--skip-lint", action="store_true")
     args = parser.parse_args()
     print(f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
     bench_verify(args.runs)
-    if not args.skip_lint:
-        bench_lint(args.lint_runs)
 
 
 if __name__ == "__main__":

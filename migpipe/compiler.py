@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from migpipe import __version__
-from migpipe.pipeline import Pipeline
 from migpipe.manifest import MANIFEST_PATH, manifest_text
 from migpipe.markers import with_header
 from migpipe.pins import ACTIONS, action_ref
+from migpipe.pipeline import Pipeline
 from migpipe.policy import KINDS, rules_for
-from migpipe.runtime.tools import tool_runtime
 from migpipe.resources import templates_dir
+from migpipe.runtime.tools import tool_runtime
 from migpipe.team_jobs import jobs_migrate_prod_needs, team_jobs_yaml, triggers_yaml
 
 

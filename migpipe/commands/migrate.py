@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migpipe.config import load_pipeline
+from migpipe.pipeline import load_pipeline
 from migpipe.runtime.migrate import MigrateOptions, run_migrate
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from migpipe.config import load_pipeline
+from migpipe.pipeline import load_pipeline
 from migpipe.runtime.locks import tables_touched
 from migpipe.runtime.migrate import backoff_delays, is_lock_timeout
 from migpipe.runtime.plan import build_plan, digest
