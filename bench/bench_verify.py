@@ -37,7 +37,7 @@ CORPUS = REPO.parent / "shared" / "corpus" / "prisma-migrations"
 # What verify's full comparison imports: pydantic's models and Jinja.
 COMPARISON_IMPORT = "from pydantic import BaseModel; import jinja2"
 # migpipe's declared dependencies (the floor of the figures before issue 11).
-DEPENDENCIES_IMPORT = "import pydantic, jinja2, ruamel.yaml, typer"
+DEPENDENCIES_IMPORT = "import pydantic, jinja2, ruamel.yaml"
 TARGET_RATIO = 1.5  # issue 11: the full comparison within 1.5x the bare import
 
 

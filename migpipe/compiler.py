@@ -16,6 +16,7 @@ from typing import Any
 
 from migpipe import __version__
 from migpipe.manifest import MANIFEST_PATH, manifest_text
+from migpipe.config.tables import INSTALL_COMMANDS, PYTHON_INSTALL_COMMAND
 from migpipe.markers import with_header
 from migpipe.pins import ACTIONS, action_ref
 from migpipe.pipeline import Pipeline
@@ -175,12 +176,8 @@ def _install_command(pipeline: Pipeline, runtime: str) -> str:
     if pipeline.ci.install_command:
         return pipeline.ci.install_command
     if runtime == "python":
-        return "python -m pip install -r requirements.txt"
-    return {
-        "npm": "npm ci",
-        "pnpm": "pnpm install --frozen-lockfile",
-        "yarn": "yarn install --frozen-lockfile",
-    }[pipeline.project.package_manager]
+        return PYTHON_INSTALL_COMMAND
+    return INSTALL_COMMANDS[pipeline.project.package_manager]
 
 
 def _up_to_root(path: str) -> str:

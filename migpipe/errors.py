@@ -6,6 +6,8 @@ in one place and maps it to its exit code.
 """
 from __future__ import annotations
 
+from typing import Any
+
 # Exit codes shared by every command.
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # verify found drift, check-build found a migration
@@ -37,8 +39,34 @@ class ConfigError(FatalError):
         super().__init__("\n".join(problems))
 
 
+class UsageError(FatalError):
+    """The command line itself is wrong (the parser has printed the usage)."""
+
+
+class FormatError(FatalError):
+    """--format names no reporter."""
+
+
 class OutputError(FatalError):
     """An output path is unsafe or a file cannot be written."""
+
+
+class OutputProblem(OutputError):
+    """One output path that cannot be read or written; ``kind`` says how."""
+
+    def __init__(self, path: str, kind: str, detail: str) -> None:
+        super().__init__(f"{path}: {detail}")
+        self.path = path
+        self.kind = kind
+        self.detail = detail
+
+
+class BuildGuardError(FatalError):
+    """A file the build guard must read is missing, unreadable or malformed."""
+
+
+class InitError(FatalError):
+    """init cannot write a pipeline.toml here."""
 
 
 class ApiError(FatalError):
@@ -51,6 +79,14 @@ class GateFailed(FatalError):
     """A production gate said no: a deploy did not go live, an approval gate is missing."""
 
     exit_code = EXIT_FINDINGS
+
+
+class DeployFailed(GateFailed):
+    """The deploy did not go live; ``outcome`` (a runtime.deploy.DeployOutcome) says how far it got."""
+
+    def __init__(self, outcome: Any, message: str) -> None:
+        super().__init__(message)
+        self.outcome = outcome
 
 
 class AdoptError(FatalError):
@@ -77,3 +113,7 @@ class MigrateError(FatalError):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class LintUsageError(FatalError):
+    """A FILE cannot be read, or an option names something unknown (exit 2)."""

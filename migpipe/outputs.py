@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migpipe.compiler import GeneratedFile
-from migpipe.errors import OutputError
+from migpipe.errors import OutputError, OutputProblem
 from migpipe.manifest import MANIFEST_PATH, content_hash, recorded_files
 from migpipe.markers import read_header
 
@@ -68,16 +68,6 @@ _SPECIAL_KINDS = (
     (stat.S_ISCHR, "a character device"),
     (stat.S_ISBLK, "a block device"),
 )
-
-
-class OutputProblem(OutputError):
-    """One output path that cannot be read or written; ``kind`` says how."""
-
-    def __init__(self, path: str, kind: str, detail: str) -> None:
-        super().__init__(f"{path}: {detail}")
-        self.path = path
-        self.kind = kind
-        self.detail = detail
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,12 @@ from migpipe.config.host_config import (
     RENDER_COMMAND_KEYS,
     RENDER_GOVERNED_SERVICE_KEYS,
 )
+from migpipe.config.tables import INSTALL_COMMANDS
+from migpipe.config.types import SECRET_RE
 from migpipe.errors import AdoptError
+from migpipe.profiles.hosts.render import REGIONS as RENDER_REGIONS
+from migpipe.profiles.hosts.render import RUNTIMES as RENDER_RUNTIMES
 
-INSTALL_COMMANDS = {"npm": "npm ci", "pnpm": "pnpm install --frozen-lockfile", "yarn": "yarn install --frozen-lockfile"}
-RENDER_RUNTIMES = ("node", "docker", "python", "ruby", "go", "elixir", "rust")
-RENDER_REGIONS = ("oregon", "ohio", "virginia", "frankfurt", "singapore")
-_SECRET_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
 
 @dataclass
@@ -469,7 +469,7 @@ def _env_vars(render: dict[str, Any], adoption: Adoption) -> None:
         if not isinstance(env, dict) or not isinstance(env.get("key"), str):
             continue
         key = env["key"]
-        if not _SECRET_NAME_RE.fullmatch(key) or key.upper().startswith("GITHUB_"):
+        if not SECRET_RE.fullmatch(key) or key.upper().startswith("GITHUB_"):
             adoption.not_carried.append(f"render.yaml envVars {key!r}: not a valid variable name for pipeline.toml")
             continue
         names.append(key)

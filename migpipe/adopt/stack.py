@@ -24,8 +24,8 @@ from migpipe.adopt.tool_detectors import (
     SUPPORTED_TOOL_DETECTORS,
     UNSUPPORTED_TOOL_DETECTORS,
 )
+from migpipe.config.types import NODE_VERSION_RE
 
-_NODE_VERSION_RE = re.compile(r"[0-9]+(\.[0-9x]+){0,2}|lts/\*|lts/[a-z]+")
 LOCK_FILES = (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("package-lock.json", "npm"), ("bun.lockb", "bun"), ("bun.lock", "bun"))
 
 
@@ -183,7 +183,7 @@ def _node_version(repo: Repo, stack: Stack) -> None:
             if match:
                 candidates.append((match.group(), f"{package.path} engines.node {engines['node']!r}"))
     for version, source in candidates:
-        if _NODE_VERSION_RE.fullmatch(version):
+        if NODE_VERSION_RE.fullmatch(version):
             stack.node_version = (version, source)
             return
 

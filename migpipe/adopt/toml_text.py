@@ -6,27 +6,12 @@ import re
 from typing import Any
 
 from migpipe.adopt.detect import Adoption
+from migpipe.config.tables import Approval, Backup, Guards
 from migpipe.toml_write import table
 
 _BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
 _COMMENT_COLUMN = 40
 
-# The policy itself: nothing in a repository states it, so it is written
-# with migpipe's defaults and a word on what each means.
-_POLICY_SECTIONS = """\
-[guards]
-# Destructive changes (drop-table, drop-column, ...) stop migrate-prod; see
-# `migpipe schema` for block / warn and every other key.
-lock_timeout = "5s"                     # a migration waiting on a busy table fails fast
-statement_timeout = "15min"
-
-[approval]
-environment = "production"              # give it required reviewers in GitHub's settings
-database_url_secret = "PRODUCTION_DATABASE_URL"
-
-[backup]
-enabled = true                          # pg_dump before applying; nothing is applied if it fails
-"""
 
 
 def toml_string(value: str) -> str:
@@ -57,6 +42,24 @@ def _line(key: str, value: Any, comment: str | None) -> str:
     if comment:
         text = text.ljust(_COMMENT_COLUMN - 1) + f" # {comment}"
     return text + "\n"
+
+
+def _policy_sections() -> str:
+    """The policy itself: nothing in a repository states it, so it is written
+    with migpipe's defaults (read from the model's tables) and a word on what each means."""
+    guards, approval, backup = Guards.model_fields, Approval.model_fields, Backup.model_fields
+    return (
+        "[guards]\n"
+        "# Destructive changes (drop-table, drop-column, ...) stop migrate-prod; see\n"
+        "# `migpipe schema` for block / warn and every other key.\n"
+        + _line("lock_timeout", guards["lock_timeout"].default, "a migration waiting on a busy table fails fast")
+        + _line("statement_timeout", guards["statement_timeout"].default, None)
+        + "\n[approval]\n"
+        + _line("environment", approval["environment"].default, "give it required reviewers in GitHub's settings")
+        + _line("database_url_secret", approval["database_url_secret"].default, None)
+        + "\n[backup]\n"
+        + _line("enabled", backup["enabled"].default, "pg_dump before applying; nothing is applied if it fails")
+    )
 
 
 def _table(adoption: Adoption, section: str, skip: tuple[str, ...] = ()) -> str:
@@ -126,7 +129,7 @@ def render_pipeline_toml(adoption: Adoption, schema_url: str) -> str:
             out += _line(key, value, None)
         out += "\n"
     out += _table(adoption, "test_database").lstrip("\n")
-    out += "\n" + _POLICY_SECTIONS
+    out += "\n" + _policy_sections()
     deploy = adoption.values.get("deploy", {})
     out += _table(adoption, "deploy", skip=("extra_steps",))
     if deploy.get("extra_steps"):

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from migpipe.adopt.commands import is_migration, join_run_block
+from migpipe.config.tables import GENERATED_JOB_IDS
+from migpipe.config.types import IDENT_RE
 
 # Actions the generated jobs already run themselves.
 SETUP_ACTIONS = (
@@ -30,9 +32,8 @@ _SETUP_RUN_RE = re.compile(r"^(corepack enable|npm (i|install) -g (pnpm|yarn)\S*
 _BUILD_RE = re.compile(r"^((npm|pnpm|yarn)( run)? build(\s|$)|(npx |pnpm exec |yarn )?(next|turbo run|vite|tsc|nest) build\b)")
 _DEPLOY_RE = re.compile(r"\b(vercel|netlify|wrangler|flyctl|fly deploy|railway up|heroku|deploy)\b", re.IGNORECASE)
 _RENDER_DEPLOY_RE = re.compile(r"api\.render\.com/deploy|render[-_]deploy|\bRENDER_DEPLOY|render\s+deploys?\b", re.IGNORECASE)
-_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,99}")
 _SECRET_ONLY_RE = re.compile(r"\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-RESERVED_JOB_IDS = ("build-verification", "migrate-prod", "deploy")
+RESERVED_JOB_IDS = GENERATED_JOB_IDS
 
 
 @dataclass
@@ -202,7 +203,7 @@ def _read_job(facts: WorkflowFacts, job_id: str, job: dict[str, Any]) -> None:
 
 
 def _add_test_job(facts: WorkflowFacts, job_id: str, job: dict[str, Any], commands: list[str], where: str) -> None:
-    new_id = job_id if _IDENT_RE.fullmatch(job_id) else re.sub(r"[^A-Za-z0-9_-]", "-", job_id).lstrip("-0123456789") or "tests"
+    new_id = job_id if IDENT_RE.fullmatch(job_id) else re.sub(r"[^A-Za-z0-9_-]", "-", job_id).lstrip("-0123456789") or "tests"
     if new_id in RESERVED_JOB_IDS:
         new_id = f"{new_id}-tests"
     if new_id != job_id:
@@ -233,7 +234,7 @@ def _read_database(facts: WorkflowFacts, service: dict[str, Any], job: dict[str,
     env = service.get("env") if isinstance(service.get("env"), dict) else {}
     for key, name in (("POSTGRES_USER", "user"), ("POSTGRES_PASSWORD", "password"), ("POSTGRES_DB", "database")):
         value = env.get(key)
-        if isinstance(value, str) and _IDENT_RE.fullmatch(value):
+        if isinstance(value, str) and IDENT_RE.fullmatch(value):
             facts.database[name] = value
     for port in service.get("ports") or []:
         match = re.fullmatch(r"(\d+):5432", str(port))
@@ -301,7 +302,7 @@ def _extra_uses_step(label: str, step: dict[str, Any], where: str, facts: Workfl
             )
         elif "${{" in text:
             facts.not_carried.append(f"{where} step {label!r}: with.{key} = {text.strip()} (an expression; set it another way)")
-        elif not _IDENT_RE.fullmatch(str(key)) or "\n" in text:
+        elif not IDENT_RE.fullmatch(str(key)) or "\n" in text:
             facts.not_carried.append(f"{where} step {label!r}: with.{key} (not a single-line value)")
         else:
             with_values[str(key)] = text

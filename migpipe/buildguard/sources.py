@@ -31,7 +31,7 @@ from migpipe.buildguard.docker import (
     exec_or_shell,
     instructions,
 )
-from migpipe.errors import FatalError
+from migpipe.errors import BuildGuardError
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # host configs and scripts are small; refuse anything absurd
 
@@ -69,10 +69,6 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("terraform", r"\.tf$"),
     )
 )
-
-
-class BuildGuardError(FatalError):
-    """A file the build guard must read is missing, unreadable or malformed."""
 
 
 def kind_of(name: str) -> str:

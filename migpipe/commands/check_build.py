@@ -11,22 +11,22 @@ References the guard could not follow are listed; --strict fails on them.
 """
 from __future__ import annotations
 
-import json
 import re
+import sys
 from pathlib import Path
 
 from migpipe.buildguard import BuildGuardError, Scanner, Step
 from migpipe.buildguard.repository import (
     Exemption,
-    Report,
+    Report as GuardReport,
     apply_exemptions,
     check_repository,
 )
 from migpipe.errors import EXIT_FINDINGS, EXIT_OK
 from migpipe.pipeline import load_pipeline
 from migpipe.profiles.tools.registry import COMMON_FORBIDDEN
+from migpipe.reporting import Item, Report, reporter
 
-FORMATS = ("text", "json")
 DEFAULT_CONFIG = "pipeline.toml"
 
 
@@ -47,7 +47,7 @@ def _config_line(text: str, key: str) -> int:
     return 1
 
 
-def _scan_config(config: str, root: Path) -> Report:
+def _scan_config(config: str, root: Path) -> GuardReport:
     pipeline = load_pipeline(config)
     outputs = pipeline.outputs
     scanner = Scanner(
@@ -74,7 +74,7 @@ def _scan_config(config: str, root: Path) -> Report:
     return check_repository(scanner, exemptions)
 
 
-def find_migrations(files: list[str], root: str, config: str | None) -> Report:
+def find_migrations(files: list[str], root: str, config: str | None) -> GuardReport:
     root_path = Path(root)
     if not root_path.is_dir():
         raise BuildGuardError(f"--root {root}: no such directory")
@@ -90,39 +90,55 @@ def find_migrations(files: list[str], root: str, config: str | None) -> Report:
     for argument in files:
         scanner.check_file(_locate(argument, root_path))
     exemptions = [Exemption(e.path, e.reason) for e in pipeline.guards.exempt] if pipeline is not None else []
-    return Report(apply_exemptions(scanner.findings, exemptions), list(scanner.unresolved), files, sorted(scanner.followed))
+    return GuardReport(apply_exemptions(scanner.findings, exemptions), list(scanner.unresolved), files, sorted(scanner.followed))
 
 
-def run(files: list[str], root: str, config: str | None, output_format: str, strict: bool = False) -> int:
-    if output_format not in FORMATS:
-        raise BuildGuardError(f"--format {output_format}: expected one of {', '.join(FORMATS)}")
-    report = find_migrations(files, root, config)
+def _report(report: GuardReport, strict: bool) -> Report:
     failing = report.failing
-    failed = bool(failing) or (strict and bool(report.unresolved))
-    if output_format == "json":
-        document = {
-            "findings": [finding.to_json() for finding in failing],
-            "exempted": [finding.to_json() for finding in report.exempted],
-            "unresolved": [item.to_json() for item in report.unresolved],
-            "entry_files": report.entry_files,
-        }
-        print(json.dumps(document, indent=2, ensure_ascii=False))
-        return EXIT_FINDINGS if failed else EXIT_OK
-    for finding in failing:
-        print(finding)
-    for finding in report.exempted:
-        print(f"exempt: {finding}")
-    for item in report.unresolved:
-        print(f"could not follow: {item}")
+    items = [
+        Item(
+            title="reaches a migration",
+            message=str(finding),
+            path=finding.file,
+            line=finding.line,
+            text=str(finding),
+        )
+        for finding in failing
+    ]
+    items += [
+        Item(title="exempt", message=str(finding), path=finding.file, line=finding.line, text=f"exempt: {finding}", level="notice")
+        for finding in report.exempted
+    ]
+    items += [
+        Item(title="could not follow", message=str(item), text=f"could not follow: {item}", level="warning")
+        for item in report.unresolved
+    ]
     if failing:
-        print(
+        conclusion = (
             f"check-build: {len(failing)} migration command(s) reachable from what a host "
             "runs on its own; migrations run only in the migrate-prod job"
         )
     elif strict and report.unresolved:
-        print(f"check-build: --strict: {len(report.unresolved)} reference(s) could not be followed")
+        conclusion = f"check-build: --strict: {len(report.unresolved)} reference(s) could not be followed"
     else:
-        print("ok: no migration command is reachable from what a host runs" + (
-            f" ({len(report.exempted)} exempted, {len(report.unresolved)} not followed)" if report.exempted or report.unresolved else ""
-        ))
+        counts = (
+            f" ({len(report.exempted)} exempted, {len(report.unresolved)} not followed)"
+            if report.exempted or report.unresolved
+            else ""
+        )
+        conclusion = "ok: no migration command is reachable from what a host runs" + counts
+    document = {
+        "findings": [finding.to_json() for finding in failing],
+        "exempted": [finding.to_json() for finding in report.exempted],
+        "unresolved": [item.to_json() for item in report.unresolved],
+        "entry_files": report.entry_files,
+    }
+    return Report(command="migpipe check-build", items=tuple(items), document=document, conclusion=conclusion)
+
+
+def run(files: list[str], root: str, config: str | None, output_format: str, strict: bool = False) -> int:
+    chosen = reporter(output_format)
+    report = find_migrations(files, root, config)
+    failed = bool(report.failing) or (strict and bool(report.unresolved))
+    chosen.write(_report(report, strict), sys.stdout, sys.stderr)
     return EXIT_FINDINGS if failed else EXIT_OK

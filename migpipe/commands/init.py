@@ -11,13 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from migpipe.errors import EXIT_OK, FatalError
+from migpipe.errors import EXIT_OK, InitError
 
 CONFIG_NAME = "pipeline.toml"
-
-
-class InitError(FatalError):
-    """init cannot write a pipeline.toml here."""
 
 
 def _schema_url() -> str:

@@ -10,14 +10,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from migpipe.errors import EXIT_FINDINGS, EXIT_OK, FatalError
+from migpipe.errors import EXIT_FINDINGS, EXIT_OK, LintUsageError
 from migpipe.lint import SqlSource, lint_sources
 from migpipe.lint.reporters import REPORTERS
 from migpipe.policy import DEFAULT_BLOCK, DEFAULT_WARN, KIND_NAMES, KINDS
-
-
-class LintUsageError(FatalError):
-    """A FILE cannot be read, or an option names something unknown (exit 2)."""
 
 
 def split_kinds(values: Sequence[str], option: str) -> list[str]:

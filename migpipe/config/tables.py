@@ -33,6 +33,23 @@ from migpipe.config.types import (
 from migpipe.policy import DEFAULT_BLOCK, DEFAULT_WARN, KIND_NAMES
 
 
+# How CI installs a Node project's dependencies, by package manager.
+INSTALL_COMMANDS: dict[str, str] = {
+    "npm": "npm ci",
+    "pnpm": "pnpm install --frozen-lockfile",
+    "yarn": "yarn install --frozen-lockfile",
+}
+# ... and a Python project's (the Python tools: alembic, django).
+PYTHON_INSTALL_COMMAND = "python -m pip install -r requirements.txt"
+if TYPE_CHECKING:
+    PackageManager = str
+else:
+    PackageManager = Literal[tuple(INSTALL_COMMANDS)]
+
+# The jobs the generated workflow defines itself: no test job may take their ids.
+GENERATED_JOB_IDS = ("build-verification", "migrate-prod", "deploy")
+
+
 class Project(Section):
     """The application whose migrations the pipeline guards."""
 
@@ -40,7 +57,7 @@ class Project(Section):
     node_version: NodeVersion = Field(
         default="20", description="Node.js version for actions/setup-node."
     )
-    package_manager: Literal["npm", "pnpm", "yarn"] = Field(
+    package_manager: PackageManager = Field(
         default="npm", description="Package manager; decides install and exec commands."
     )
     working_directory: WorkDir = Field(
@@ -135,7 +152,7 @@ class CI(Section):
 
     @model_validator(mode="after")
     def _reserved_job_ids(self) -> CI:
-        reserved = {"build-verification", "migrate-prod", "deploy"}
+        reserved = set(GENERATED_JOB_IDS)
         # One "key.path: text" line per problem; the loader locates each line.
         problems = [
             f"test_jobs.{job}: this job id is reserved for a generated job (expected another id)"

@@ -62,18 +62,18 @@ def check_text(value: str) -> str:
     return printable_line(value, "this value")
 
 
-_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,99}")
-_SECRET_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,99}")
+SECRET_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 _ENV_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 _DURATION_RE = re.compile(r"(0|[1-9][0-9]{0,6})(ms|s|min|h)")
 _IMAGE_RE = re.compile(r"[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[0-9a-f]{64})?")
 _PYTHON_VERSION_RE = re.compile(r"3\.[0-9]{1,2}")
 _BRANCH_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}")
-_VERSION_RE = re.compile(r"[0-9]+(\.[0-9x]+){0,2}|lts/\*|lts/[a-z]+")
+NODE_VERSION_RE = re.compile(r"[0-9]+(\.[0-9x]+){0,2}|lts/\*|lts/[a-z]+")
 
 
 def _check_secret(value: str) -> str:
-    if not _SECRET_RE.fullmatch(value) or value.upper().startswith("GITHUB_"):
+    if not SECRET_RE.fullmatch(value) or value.upper().startswith("GITHUB_"):
         raise ValueError(
             "must be a GitHub secret name: letters, digits and '_', not starting with a "
             "digit or GITHUB_"
@@ -123,7 +123,7 @@ Command = Annotated[str, AfterValidator(check_command)]
 Text = Annotated[str, AfterValidator(check_text)]
 Ident = Annotated[
     str,
-    matching(_IDENT_RE, "must start with a letter or '_' and contain only letters, digits, '-' and '_'"),
+    matching(IDENT_RE, "must start with a letter or '_' and contain only letters, digits, '-' and '_'"),
 ]
 SecretName = Annotated[str, AfterValidator(_check_secret)]
 EnvironmentName = Annotated[
@@ -139,7 +139,7 @@ RelPath = Annotated[str, AfterValidator(check_relpath)]
 WorkDir = Annotated[str, AfterValidator(_check_workdir)]
 NodeVersion = Annotated[
     str,
-    matching(_VERSION_RE, "must be a Node.js version such as '20', '22.11' or 'lts/*'"),
+    matching(NODE_VERSION_RE, "must be a Node.js version such as '20', '22.11' or 'lts/*'"),
 ]
 BranchName = Annotated[str, AfterValidator(_check_branch)]
 

@@ -72,6 +72,18 @@ def test_json_output_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert finding["chain"] == ["render.yaml:5 buildCommand", "package.json:5 scripts.build:render", "scripts/deploy.sh:3"]
 
 
+def test_github_output_annotates_the_migration_where_it_is(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "--root", str(POSITIVE), "--format", "github", "render.yaml")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == (
+        "::error file=scripts/deploy.sh,line=3,title=migpipe check-build::reaches a migration: "
+        "render.yaml:5 buildCommand → package.json:5 scripts.build:render → scripts/deploy.sh:3: "
+        "DATABASE_URL=$DIRECT_URL pnpm exec prisma migrate deploy (prisma migrate deploy|dev|reset)"
+    )
+    assert lines[-1].startswith("check-build: 1 migration command(s) reachable")
+
+
 def test_json_output_when_clean(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "--root", str(NEGATIVE), "--format", "json", "package.json")
     document = json.loads(out)
@@ -82,7 +94,7 @@ def test_json_output_when_clean(capsys: pytest.CaptureFixture[str]) -> None:
     ("args", "message"),
     [
         (["no-such-file.sh"], "no-such-file.sh: no such file"),
-        (["--format", "xml", "package.json"], "--format xml: expected one of text, json"),
+        (["--format", "xml", "package.json"], "--format xml: expected one of text, github, json"),
         (["--root", "/no/such/dir", "package.json"], "--root /no/such/dir: no such directory"),
     ],
 )

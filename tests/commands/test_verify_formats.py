@@ -1,4 +1,4 @@
-"""`migpipe verify --format text|github|json`, colour, and the typer-free verify parse."""
+"""`migpipe verify --format text|github|json`, colour, and how the command line is parsed."""
 from __future__ import annotations
 
 import io
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from migpipe import cli
+from migpipe import reporting
 from migpipe.cli import main
 from migpipe.commands import verify as verify_command
 from tests.conftest import EXAMPLE_CONFIG
@@ -58,8 +58,8 @@ def test_github_format_annotates_each_drifted_file_at_its_first_changed_line(rep
 
 
 def test_github_format_escapes_annotation_data() -> None:
-    assert verify_command._annotation_value("50%\nnext") == "50%25%0Anext"
-    assert verify_command._annotation_value("a:b,c", property_value=True) == "a%3Ab%2Cc"
+    assert reporting.annotation_value("50%\nnext") == "50%25%0Anext"
+    assert reporting.annotation_value("a:b,c", property_value=True) == "a%3Ab%2Cc"
 
 
 def test_json_format_lists_every_drift(repo, capsys) -> None:
@@ -103,10 +103,10 @@ class Terminal(io.StringIO):
 
 
 def test_colour_only_on_a_terminal_without_no_color() -> None:
-    assert verify_command.use_colour(Terminal(), {}) is True
-    assert verify_command.use_colour(Terminal(), {"NO_COLOR": "1"}) is False
-    assert verify_command.use_colour(Terminal(), {"NO_COLOR": ""}) is True  # no-color.org: set and not empty
-    assert verify_command.use_colour(io.StringIO(), {}) is False
+    assert reporting.use_colour(Terminal(), {}) is True
+    assert reporting.use_colour(Terminal(), {"NO_COLOR": "1"}) is False
+    assert reporting.use_colour(Terminal(), {"NO_COLOR": ""}) is True  # no-color.org: set and not empty
+    assert reporting.use_colour(io.StringIO(), {}) is False
 
 
 def test_text_format_colours_kind_and_diff_on_a_terminal(repo, monkeypatch) -> None:
@@ -127,46 +127,66 @@ def test_text_format_colours_kind_and_diff_on_a_terminal(repo, monkeypatch) -> N
 
 def test_first_changed_line() -> None:
     diff = "--- a\n+++ b\n@@ -3,4 +3,4 @@\n keep\n keep\n-old\n+new\n"
-    assert verify_command.first_changed_line(diff) == 5
-    assert verify_command.first_changed_line("--- a\n+++ b\n@@ -0,0 +1 @@\n+x\n") == 1
-    assert verify_command.first_changed_line("") == 1
+    assert reporting.first_changed_line(diff) == 5
+    assert reporting.first_changed_line("--- a\n+++ b\n@@ -0,0 +1 @@\n+x\n") == 1
+    assert reporting.first_changed_line("") == 1
 
 
 @pytest.mark.parametrize(
-    "argv",
+    ("argv", "expected"),
     [
-        ["verify"],
-        ["verify", "-c", "other.toml"],
-        ["verify", "--config=other.toml", "--root", "sub", "--format", "json"],
-        ["verify", "--format=github", "--root=sub"],
+        (["verify"], ("pipeline.toml", ".", "text")),
+        (["verify", "-c", "other.toml"], ("other.toml", ".", "text")),
+        (["verify", "-cother.toml"], ("other.toml", ".", "text")),
+        (["verify", "-c", "a", "-c", "b"], ("b", ".", "text")),
+        (["verify", "--config=other.toml", "--root", "sub", "--format", "json"], ("other.toml", "sub", "json")),
+        (["verify", "--format=github", "--root=sub"], ("pipeline.toml", "sub", "github")),
     ],
 )
-def test_plain_verify_parse_matches_typer(argv, monkeypatch) -> None:
+def test_verify_options(argv, expected, monkeypatch) -> None:
     calls = []
     monkeypatch.setattr(verify_command, "run", lambda *args: calls.append(args) or 0)
-    assert cli.plain_verify_args(argv) is not None
     assert main(argv) == 0
-    assert cli._run_typer(argv) == 0
-    assert calls[0] == calls[1]
+    assert calls == [expected]
 
 
 @pytest.mark.parametrize(
-    "argv",
+    ("argv", "message"),
     [
-        ["verify", "--help"],
-        ["verify", "-c"],
-        ["verify", "-cother.toml"],
-        ["verify", "-c", "a", "-c", "b"],
-        ["verify", "--config", "--root"],
-        ["verify", "--unknown", "x"],
-        ["generate"],
+        (["verify", "-c"], "argument -c/--config: expected one argument"),
+        (["verify", "--config", "--root"], "argument -c/--config: expected one argument"),
+        (["verify", "--unknown", "x"], "unrecognized arguments: --unknown x"),
+        (["no-such-command"], "invalid choice: 'no-such-command'"),
     ],
 )
-def test_anything_else_goes_through_typer(argv) -> None:
-    assert cli.plain_verify_args(argv) is None
+def test_usage_errors_exit_2_and_name_the_problem(argv, message, capsys) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "usage: migpipe" in err
+    assert "Traceback" not in err
 
 
-def test_help_still_comes_from_typer(capsys) -> None:
+def test_no_command_prints_the_commands_and_exits_2(capsys) -> None:
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    for verb in ("init", "generate", "verify", "check-build", "lint", "schema", "deploy", "approval-check"):
+        assert verb in err
+
+
+def test_help_names_every_option(capsys) -> None:
     assert main(["verify", "--help"]) == 0
     out = capsys.readouterr().out
-    assert "--format" in out and "--config" in out
+    assert "--format" in out and "--config" in out and "--root" in out
+
+
+def test_the_command_line_is_parsed_without_typer_or_click() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from migpipe.cli import build_parser; build_parser().parse_args(['verify']); "
+        "print(sorted(m for m in ('typer', 'click') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

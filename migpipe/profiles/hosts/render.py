@@ -1,6 +1,7 @@
 """Render: render.yaml (a Blueprint) and its deploy hook."""
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -15,6 +16,13 @@ from migpipe.yaml_write import dump_yaml
 NAME = "render"
 
 
+# What render.yaml's runtime and region may say (Render's Blueprint spec).
+Runtime = Literal["node", "docker", "python", "ruby", "go", "elixir", "rust"]
+Region = Literal["oregon", "ohio", "virginia", "frankfurt", "singapore"]
+RUNTIMES: tuple[str, ...] = typing.get_args(Runtime)
+REGIONS: tuple[str, ...] = typing.get_args(Region)
+
+
 class RenderHost(HostTable):
     """A Render web service that only builds and starts, never migrates."""
 
@@ -23,10 +31,10 @@ class RenderHost(HostTable):
     service_type: Literal["web", "worker", "pserv"] = Field(
         default="web", description="Render service type."
     )
-    runtime: Literal["node", "docker", "python", "ruby", "go", "elixir", "rust"] = Field(
+    runtime: Runtime = Field(
         default="node", description="Render runtime."
     )
-    region: Literal["oregon", "ohio", "virginia", "frankfurt", "singapore"] | None = Field(
+    region: Region | None = Field(
         default=None, description="Render region; omitted means Render's default."
     )
     plan: Text | None = Field(default=None, description="Render plan; omitted means Render's default.")

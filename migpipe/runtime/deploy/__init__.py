@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from migpipe.errors import GateFailed
+from migpipe.errors import DeployFailed, GateFailed
 
 SHA_RE = re.compile(r"[0-9a-f]{40}")
 
@@ -33,14 +33,6 @@ class DeployOutcome:
     status: str  # the host's own word: live, succeeded, READY, …
     live: bool
     notes: tuple[str, ...] = ()
-
-
-class DeployFailed(GateFailed):
-    """The deploy did not go live; ``outcome`` says how far it got."""
-
-    def __init__(self, outcome: DeployOutcome, message: str) -> None:
-        super().__init__(message)
-        self.outcome = outcome
 
 
 @dataclass
