@@ -822,7 +822,8 @@ class Scanner:
         """The one source file of the package that holds ``built`` with the same stem (dist/server.mjs -> server/server.ts)."""
         if not any(part in programs.BUILD_DIRECTORIES for part in built.parts):
             return None
-        directory = built.parent
+        # Resolved: a relative path's parent stops at '.', which never equals the (absolute) root.
+        directory = built.parent.resolve()
         while self._inside_root(directory) and not (directory / "package.json").is_file():
             if directory == self.root:
                 return None
@@ -908,7 +909,7 @@ class Scanner:
             mapped = self._from_image("package.json", context)
             if mapped is not None and mapped.is_file():
                 return self._package(mapped.parent, mapped)
-        directory = context.cwd
+        directory = context.cwd.resolve()
         while self._inside_root(directory):
             package = self._package(directory)
             if package is not None or directory == self.root:

@@ -23,7 +23,7 @@ def _check(cli, root: Path):
 
 
 def _findings(result) -> list[dict]:
-    return json.loads(result.out)
+    return json.loads(result.out)["findings"]
 
 
 # --------------------------------------------------------------------------
