@@ -49,4 +49,4 @@ def test_init_writes_the_models_defaults() -> None:
         "environment": approval.environment,
         "database_url_secret": approval.database_url_secret,
     }
-    assert written["backup"] == {"enabled": Backup().enabled}
+    assert written["backup"] == {"mode": Backup().mode}

@@ -58,7 +58,7 @@ def _policy_sections() -> str:
         + _line("environment", approval["environment"].default, "give it required reviewers in GitHub's settings")
         + _line("database_url_secret", approval["database_url_secret"].default, None)
         + "\n[backup]\n"
-        + _line("enabled", backup["enabled"].default, "pg_dump before applying; nothing is applied if it fails")
+        + _line("mode", backup["mode"].default, "pg_dump before applying; nothing is applied if it fails")
     )
 
 
