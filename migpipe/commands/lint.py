@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from migpipe.errors import EXIT_FINDINGS, EXIT_OK, LintUsageError
-from migpipe.lint import SqlSource, lint_sources
-from migpipe.lint.reporters import REPORTERS
+from migpipe.lint import Finding, LintReport, SqlSource, lint_sources
 from migpipe.policy import DEFAULT_BLOCK, DEFAULT_WARN, KIND_NAMES, KINDS
+from migpipe.reporting import Item, Report, reporter
 
 
 def split_kinds(values: Sequence[str], option: str) -> list[str]:
@@ -71,6 +72,55 @@ def read_sources(files: Sequence[str]) -> list[SqlSource]:
     return sources
 
 
+def _label(finding: Finding) -> str:
+    if finding.exemption is not None:
+        return "exempt"
+    return "BLOCKED" if finding.action == "block" else "warning"
+
+
+def _title(finding: Finding) -> str:
+    return finding.kind if finding.rule == finding.kind else f"{finding.kind} ({finding.rule})"
+
+
+def _item(finding: Finding) -> Item:
+    """A finding for migpipe.reporting: in text, its line and then its safe alternative or its exemption's reason."""
+    after = (
+        f"exempted: {finding.exemption}"
+        if finding.exemption is not None
+        else f"safe alternative: {finding.safe_alternative}"
+    )
+    return Item(
+        title=_title(finding),
+        message=f"{finding.message} ({after})",
+        path=finding.display,
+        line=finding.line,
+        text=(
+            f"{_label(finding)} {finding.display}:{finding.line}:{finding.column}: "
+            f"{_title(finding)}: {finding.message}\n    {after}"
+        ),
+        level="notice" if finding.exemption is not None else "error" if finding.action == "block" else "warning",
+        tone="error" if finding.blocks else "warning",
+    )
+
+
+def to_report(report: LintReport) -> Report:
+    blocking = sum(finding.blocks for finding in report.findings)
+    exempt = sum(finding.exemption is not None for finding in report.findings)
+    warnings = len(report.findings) - blocking - exempt
+    files = len(report.sources)
+    conclusion = (
+        f"lint {'blocked' if report.blocked else 'passed'}: {files} file{'s' if files != 1 else ''} linted, "
+        f"{blocking} blocking, {warnings} warning{'s' if warnings != 1 else ''}, {exempt} exempted"
+    )
+    document = {
+        "blocked": report.blocked,
+        "sources": list(report.sources),
+        "findings": [{**asdict(finding), "blocks": finding.blocks} for finding in report.findings],
+    }
+    items = tuple(_item(finding) for finding in report.findings)
+    return Report(command="migpipe lint", items=items, document=document, conclusion=conclusion)
+
+
 def run(
     files: Sequence[str],
     output_format: str = "text",
@@ -78,11 +128,9 @@ def run(
     warn: Sequence[str] = (),
     config: str | None = None,
 ) -> int:
-    reporter_class = REPORTERS.get(output_format)
-    if reporter_class is None:
-        raise LintUsageError(f"--format: unknown format {output_format!r} (expected one of: {', '.join(REPORTERS)})")
+    chosen = reporter(output_format)
     block_kinds, warn_kinds = policy(config, block, warn)
     sources = read_sources(files)
     report = lint_sources(sources, block_kinds, warn_kinds)
-    sys.stdout.write(reporter_class().render(report))
+    chosen.write(to_report(report), sys.stdout, sys.stderr)
     return EXIT_FINDINGS if report.blocked else EXIT_OK

@@ -89,11 +89,17 @@ def test_github_annotations_respect_the_limit(tmp_path: Path, capsys: pytest.Cap
     lines = out.splitlines()
     errors = [line for line in lines if line.startswith("::error ")]
     assert code == 1 and len(errors) == 10
-    assert errors[0].startswith(f"::error file={path.replace(',', '%2C').replace(':', '%3A')},line=1,col=1,title=drop-table (ban-drop-table)::")
-    assert next(line for line in lines if line.startswith("::warning ")).count("line=13") == 1
-    assert "2 more errors than GitHub shows as annotations (10 per step); every finding is listed above" in lines
-    # Every finding is still in the log.
-    assert sum(line.startswith("BLOCKED ") for line in lines) == 12
+    escaped = path.replace(",", "%2C").replace(":", "%3A")
+    assert errors[0] == (
+        f"::error file={escaped},line=1,title=migpipe lint::drop-table (ban-drop-table): "
+        f"Dropping a table may break existing clients. (safe alternative: {KINDS['drop-table'].safe_alternative})"
+    )
+    assert next(line for line in lines if line.startswith("::warning ")).startswith(f"::warning file={escaped},line=13,")
+    # The two errors GitHub would not show are listed as plain lines, then the conclusion.
+    more = lines.index("2 more errors than GitHub shows as annotations (10 per step):")
+    assert lines[more + 1].startswith(f"{path}:11: drop-table (ban-drop-table): ")
+    assert lines[more + 2].startswith(f"{path}:12: drop-table (ban-drop-table): ")
+    assert lines[-1] == "lint blocked: 1 file linted, 12 blocking, 1 warning, 0 exempted"
 
 
 def test_block_and_warn_options_move_kinds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
