@@ -222,7 +222,8 @@ class Scanner:
         self._visited = set()
         self._phase = entry.phase
         step = Step(display, entry.line, entry.what)
-        context = _Context(entry.cwd, entry.cwd, image=entry.image, stage=entry.stage, image_cwd=entry.image_cwd)
+        cwd = Path(os.path.abspath(entry.cwd))
+        context = _Context(cwd, cwd, image=entry.image, stage=entry.stage, image_cwd=entry.image_cwd)
         if entry.image is not None and entry.image_cwd is not None:
             mapped = self._from_image(entry.image_cwd, context)
             if mapped is not None and mapped.is_dir():
@@ -233,11 +234,13 @@ class Scanner:
         """A script written in a config (a workflow's run:), as its own entry point."""
         self._visited = set()
         self._phase = "CI"
+        cwd = Path(os.path.abspath(cwd))
         self._visit_text(text, (), step, _Context(cwd, cwd), spans_lines)
 
     def check_command(self, command: str, step: Step, cwd: Path) -> None:
         """A command the host runs, as written in its config (``step`` says where)."""
         self._visited = set()
+        cwd = Path(os.path.abspath(cwd))
         self._visit_text(command, (), step, _Context(cwd, cwd), spans_lines=False)
 
     def display(self, path: Path) -> str:
@@ -822,10 +825,9 @@ class Scanner:
         """The one source file of the package that holds ``built`` with the same stem (dist/server.mjs -> server/server.ts)."""
         if not any(part in programs.BUILD_DIRECTORIES for part in built.parts):
             return None
-        # Resolved: a relative path's parent stops at '.', which never equals the (absolute) root.
-        directory = built.parent.resolve()
-        while self._inside_root(directory) and not (directory / "package.json").is_file():
-            if directory == self.root:
+        directory = Path(os.path.abspath(built.parent))
+        while not (directory / "package.json").is_file():
+            if directory == self.root or directory.parent == directory or not self._inside_root(directory):
                 return None
             directory = directory.parent
         if not self._inside_root(directory):
@@ -909,10 +911,10 @@ class Scanner:
             mapped = self._from_image("package.json", context)
             if mapped is not None and mapped.is_file():
                 return self._package(mapped.parent, mapped)
-        directory = context.cwd.resolve()
+        directory = Path(os.path.abspath(context.cwd))
         while self._inside_root(directory):
             package = self._package(directory)
-            if package is not None or directory == self.root:
+            if package is not None or directory == self.root or directory.parent == directory:
                 return package
             directory = directory.parent
         return None

@@ -270,3 +270,14 @@ def test_without_pipeline_toml_every_host_config_is_checked(tmp_path: Path, caps
     code, out, _ = _run(capsys, "--root", str(repo))
     assert code == 1
     assert out.splitlines()[0] == "infra/litefs.yml:2 exec.cmd: npx prisma migrate deploy (prisma migrate deploy|dev|reset)"
+
+
+def test_relative_root_with_built_output_that_is_not_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--root .` (as the generated guard script runs it): built output and a bare `npm start` end, found or listed."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Procfile").write_text("web: node dist/server.js\nworker: npm start\n")
+    code, out, _ = _run(capsys, "--root", ".")
+    assert code == 0
+    assert "could not follow: Procfile:1 web: dist/server.js: program not found in the repository (nor its source)" in out
