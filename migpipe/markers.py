@@ -50,12 +50,24 @@ OUTPUT_SHAPING = (
     "config/",
     "profiles/",
     "lint/kinds.py",
+    # The programs each tool's migrate step needs (required_programs), listed
+    # in the generated wrapper. The rest of these modules is migrate's own
+    # logic: a profile-side list would let it change without new digests.
+    "runtime/tools/",
     "team_jobs.py",
     "toml_write.py",
     "yaml_write.py",
 )
 # Modules the compiler imports that decide nothing in its output.
-OUTPUT_NEUTRAL = ("errors.py", "resources.py", "template_cache.py")
+OUTPUT_NEUTRAL = (
+    "errors.py",
+    "resources.py",
+    "template_cache.py",
+    # Imported by runtime/tools/ for migrate; required_programs uses neither.
+    "runtime/__init__.py",
+    "runtime/processes.py",
+    "runtime/urls.py",
+)
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ def test_verify_reports_stale_after_pipeline_change(repo, capsys) -> None:
     assert "scripts/migrate-with-guards.sh: stale:" in out
     # Every file carries the model hash, so every file is stale, none "hand-edited".
     assert "hand-edited" not in out
-    assert "+readonly LOCK_TIMEOUT=7s" in out
+    assert "+#   5. Applies them with lock_timeout=7s" in out
 
 
 def test_verify_treats_a_file_without_header_as_hand_edited(repo, capsys) -> None:
