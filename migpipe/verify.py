@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migpipe.compiler import GeneratedFile
+from migpipe.errors import OutputProblem
 from migpipe.manifest import MANIFEST_PATH
 from migpipe.markers import Header, read_header
 from migpipe.outputs import (
     JOURNAL_PATH,
-    OutputProblem,
     check_root,
     find_orphans,
     interrupted,

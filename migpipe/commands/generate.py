@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from migpipe.compiler import compile_pipeline
-from migpipe.pipeline import load_pipeline
 from migpipe.outputs import (
     LOCK_TIMEOUT_SECONDS,
     apply_writes,
@@ -14,6 +13,7 @@ from migpipe.outputs import (
     plan_writes,
     recover,
 )
+from migpipe.pipeline import load_pipeline
 
 _REPAIRED = {
     "staging": "dropped an interrupted generate (it had changed no file)",
