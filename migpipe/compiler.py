@@ -12,11 +12,11 @@ import re
 import shlex
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migpipe import __version__
-from migpipe.manifest import MANIFEST_PATH, manifest_text
 from migpipe.config.tables import INSTALL_COMMANDS, PYTHON_INSTALL_COMMAND
+from migpipe.manifest import MANIFEST_PATH, manifest_text
 from migpipe.markers import with_header
 from migpipe.pins import ACTIONS, action_ref
 from migpipe.pipeline import Pipeline
@@ -24,6 +24,9 @@ from migpipe.policy import KINDS, rules_for
 from migpipe.resources import templates_dir
 from migpipe.runtime.tools import tool_runtime
 from migpipe.team_jobs import jobs_migrate_prod_needs, team_jobs_yaml, triggers_yaml
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,7 @@ _FILTERS = {
 }
 
 
-def _environment():
+def _environment() -> Environment:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     from migpipe.template_cache import bytecode_cache

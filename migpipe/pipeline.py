@@ -8,9 +8,12 @@ depends on the host asks its plugin.
 """
 from __future__ import annotations
 
+import functools
+import operator
 import os
 import re
-from typing import TYPE_CHECKING, Annotated, Callable, Literal, Union
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
@@ -30,11 +33,11 @@ if TYPE_CHECKING:
     HostField = HostTable
 else:
     ToolField = Annotated[
-        Union[tuple(plugin.TABLE for plugin in TOOLS.values())],
+        functools.reduce(operator.or_, (plugin.TABLE for plugin in TOOLS.values())),
         Field(discriminator="name", description="The migration tool; `name` selects its table."),
     ]
     HostField = Annotated[
-        Union[tuple(plugin.TABLE for plugin in HOSTS.values())],
+        functools.reduce(operator.or_, (plugin.TABLE for plugin in HOSTS.values())),
         Field(discriminator="name", description="The hosting platform; `name` selects its table."),
     ]
 

@@ -191,7 +191,7 @@ def choose_workflow(repo: Repo, tool_directory: str = ".", package_name: str | N
         else:
             skipped.append(f"{path}: not a workflow init can read (not YAML with jobs); left as it is")
     called: set[str] = set()
-    for path, document in documents.items():
+    for document in documents.values():
         if {"push", "pull_request"} & set(triggers(document)):
             called.update(_local_calls(document))
     scored: list[tuple[int, str, list[str]]] = []

@@ -30,7 +30,6 @@ from migpipe.profiles.hosts.render import REGIONS as RENDER_REGIONS
 from migpipe.profiles.hosts.render import RUNTIMES as RENDER_RUNTIMES
 
 
-
 @dataclass
 class Adoption:
     """What ``migpipe init`` writes and says."""

@@ -64,7 +64,7 @@ def load_yaml(path: Path) -> Any:
         return None
 
 
-def _triggers(document: dict[str, Any]) -> Any:
+def _triggers(document: dict[Any, Any]) -> Any:
     # YAML 1.1 readers turn the key `on` into True; ruamel reads YAML 1.2, but be safe.
     return document.get("on", document.get(True))
 
@@ -95,20 +95,24 @@ def _step_label(step: dict[str, Any], index: int) -> str:
     name = step.get("name")
     if isinstance(name, str) and name.strip() and "${{" not in name:
         return name.strip()
-    if isinstance(step.get("uses"), str):
-        return step["uses"].split("@")[0]
+    uses = step.get("uses")
+    if isinstance(uses, str):
+        return uses.split("@")[0]
     return f"step {index + 1}"
 
 
 def _uses(step: dict[str, Any]) -> str:
-    return step["uses"] if isinstance(step.get("uses"), str) else ""
+    uses = step.get("uses")
+    return uses if isinstance(uses, str) else ""
 
 
 def _is_deploy(step: dict[str, Any]) -> bool:
     uses = _uses(step)
     if uses:
         return not uses.startswith(SETUP_ACTIONS) and not uses.startswith(("actions/upload-artifact", "actions/download-artifact"))
-    run = step.get("run") if isinstance(step.get("run"), str) else ""
+    run = step.get("run")
+    if not isinstance(run, str):
+        run = ""
     return bool(_DEPLOY_RE.search(run) or _DEPLOY_RE.search(str(step.get("name") or "")))
 
 
@@ -219,7 +223,9 @@ def _add_test_job(facts: WorkflowFacts, job_id: str, job: dict[str, Any], comman
     if isinstance(job.get("strategy"), dict) and "matrix" in job["strategy"]:
         facts.not_carried.append(f"{where}: the matrix (test jobs run once, on project.node_version)")
     facts.test_jobs[new_id] = entry
-    services = job.get("services") if isinstance(job.get("services"), dict) else {}
+    services = job.get("services")
+    if not isinstance(services, dict):
+        services = {}
     for service in services.values():
         image = service.get("image") if isinstance(service, dict) else service
         if isinstance(image, str) and "postgres" in image:
@@ -231,7 +237,9 @@ def _add_test_job(facts: WorkflowFacts, job_id: str, job: dict[str, Any], comman
 def _read_database(facts: WorkflowFacts, service: dict[str, Any], job: dict[str, Any], where: str) -> None:
     if facts.database:
         return
-    env = service.get("env") if isinstance(service.get("env"), dict) else {}
+    env = service.get("env")
+    if not isinstance(env, dict):
+        env = {}
     for key, name in (("POSTGRES_USER", "user"), ("POSTGRES_PASSWORD", "password"), ("POSTGRES_DB", "database")):
         value = env.get(key)
         if isinstance(value, str) and IDENT_RE.fullmatch(value):
@@ -245,7 +253,9 @@ def _read_database(facts: WorkflowFacts, service: dict[str, Any], job: dict[str,
         facts.database["image"] = image
     elif isinstance(image, str):
         facts.not_carried.append(f"{where}: service image {image} is not pinned by digest; pipeline.toml keeps migpipe's pinned postgres image")
-    job_env = job.get("env") if isinstance(job.get("env"), dict) else {}
+    job_env = job.get("env")
+    if not isinstance(job_env, dict):
+        job_env = {}
     for key, value in job_env.items():
         if isinstance(value, str) and value.startswith(("postgres://", "postgresql://")):
             facts.database["url_env"] = str(key)

@@ -8,6 +8,6 @@ The forbidden commands are data (``migpipe.profiles.tools``), passed in.
 from __future__ import annotations
 
 from migpipe.buildguard.scanner import Finding, Scanner, Step, literal_forbidden
-from migpipe.buildguard.sources import BuildGuardError
+from migpipe.errors import BuildGuardError
 
 __all__ = ["BuildGuardError", "Finding", "Scanner", "Step", "literal_forbidden"]

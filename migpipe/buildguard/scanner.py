@@ -26,7 +26,6 @@ from migpipe.buildguard.docker import Image, Stage
 from migpipe.buildguard.runners import WorkspaceRun, task_runner, workspace_run
 from migpipe.buildguard.shell import Word, split_commands
 from migpipe.buildguard.sources import (
-    BuildGuardError,
     EntryCommand,
     Package,
     entries_of,
@@ -36,6 +35,7 @@ from migpipe.buildguard.sources import (
     script_phase,
 )
 from migpipe.buildguard.workspace import Member, Workspace, load_workspace
+from migpipe.errors import BuildGuardError
 from migpipe.profiles.tools.base import ForbiddenCommand
 from migpipe.profiles.tools.known import UNREADABLE_SCRIPT_NAMES
 

@@ -21,8 +21,8 @@ import posixpath
 import re
 import sys
 
-from migpipe.pipeline import load_pipeline
 from migpipe.errors import EXIT_FINDINGS, EXIT_OK
+from migpipe.pipeline import load_pipeline
 from migpipe.runtime import github
 
 DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}|[0-9a-f]{64}")

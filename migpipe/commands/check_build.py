@@ -18,9 +18,11 @@ from pathlib import Path
 from migpipe.buildguard import BuildGuardError, Scanner, Step
 from migpipe.buildguard.repository import (
     Exemption,
-    Report as GuardReport,
     apply_exemptions,
     check_repository,
+)
+from migpipe.buildguard.repository import (
+    Report as GuardReport,
 )
 from migpipe.errors import EXIT_FINDINGS, EXIT_OK
 from migpipe.pipeline import load_pipeline

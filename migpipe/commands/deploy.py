@@ -16,13 +16,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from migpipe.errors import EXIT_FINDINGS, EXIT_OK, FatalError
+from migpipe.errors import EXIT_FINDINGS, EXIT_OK, DeployFailed, FatalError
 from migpipe.pipeline import Pipeline, load_pipeline
 from migpipe.profiles.hosts.fly import FlyHost
 from migpipe.profiles.hosts.heroku import HerokuHost
 from migpipe.profiles.hosts.render import RenderHost
 from migpipe.runtime.deploy import (
-    DeployFailed,
     DeployOutcome,
     Wait,
     check_sha,

@@ -9,7 +9,9 @@ could not carry over, and never overwrites a pipeline.toml unless --force.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from migpipe.errors import EXIT_OK, InitError
 
@@ -20,7 +22,7 @@ def _schema_url() -> str:
     from migpipe.resources import schemas_dir
 
     schema = json.loads((schemas_dir() / "pipeline.schema.json").read_text(encoding="utf-8"))
-    return schema["$id"]
+    return str(schema["$id"])
 
 
 def run(root: str, force: bool = False, host: str | None = None) -> int:
@@ -55,7 +57,7 @@ def run(root: str, force: bool = False, host: str | None = None) -> int:
     return EXIT_OK
 
 
-def _check(text: str, display: str, parse_toml) -> None:
+def _check(text: str, display: str, parse_toml: Callable[[str, str], dict[str, Any]]) -> None:
     """Never write a pipeline.toml that migpipe itself would reject."""
     from pydantic import ValidationError
 

@@ -10,12 +10,16 @@ from collections.abc import Mapping
 # [outputs] keys and their paths when omitted, in the order files are generated.
 # host_config has no fixed default: each host reads its own file (render.yaml,
 # fly.toml, Procfile), so its profile says where.
+DEFAULT_WORKFLOW = ".github/workflows/ci-cd.yml"
+DEFAULT_BUILD_GUARD = "scripts/check-no-migrate-in-build.sh"
+DEFAULT_MIGRATE_SCRIPT = "scripts/migrate-with-guards.sh"
+DEFAULT_RUNBOOK = "docs/migrations-runbook.md"
 DEFAULT_PATHS: dict[str, str | None] = {
-    "workflow": ".github/workflows/ci-cd.yml",
-    "build_guard": "scripts/check-no-migrate-in-build.sh",
-    "migrate_script": "scripts/migrate-with-guards.sh",
+    "workflow": DEFAULT_WORKFLOW,
+    "build_guard": DEFAULT_BUILD_GUARD,
+    "migrate_script": DEFAULT_MIGRATE_SCRIPT,
     "host_config": None,
-    "runbook": "docs/migrations-runbook.md",
+    "runbook": DEFAULT_RUNBOOK,
 }
 DEFAULT_WORKING_DIRECTORY = "."
 

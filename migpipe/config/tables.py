@@ -7,11 +7,17 @@ migpipe.pipeline. Nothing here knows a tool or a host.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
-from migpipe.config.paths import DEFAULT_PATHS, DEFAULT_WORKING_DIRECTORY
+from migpipe.config.paths import (
+    DEFAULT_BUILD_GUARD,
+    DEFAULT_MIGRATE_SCRIPT,
+    DEFAULT_RUNBOOK,
+    DEFAULT_WORKFLOW,
+    DEFAULT_WORKING_DIRECTORY,
+)
 from migpipe.config.types import (
     BranchName,
     Command,
@@ -31,7 +37,6 @@ from migpipe.config.types import (
     printable_line,
 )
 from migpipe.policy import DEFAULT_BLOCK, DEFAULT_WARN, KIND_NAMES
-
 
 # How CI installs a Node project's dependencies, by package manager.
 INSTALL_COMMANDS: dict[str, str] = {
@@ -433,17 +438,17 @@ class Deploy(Section):
 class Outputs(Section):
     """Where generated files are written, relative to the repository root."""
 
-    workflow: RelPath = Field(default=DEFAULT_PATHS["workflow"])
-    build_guard: RelPath = Field(default=DEFAULT_PATHS["build_guard"])
-    migrate_script: RelPath = Field(default=DEFAULT_PATHS["migrate_script"])
-    host_config: Optional[RelPath] = Field(
-        default=DEFAULT_PATHS["host_config"],
+    workflow: RelPath = Field(default=DEFAULT_WORKFLOW)
+    build_guard: RelPath = Field(default=DEFAULT_BUILD_GUARD)
+    migrate_script: RelPath = Field(default=DEFAULT_MIGRATE_SCRIPT)
+    host_config: RelPath | None = Field(
+        default=None,
         description=(
             "The host's config file; omitted means the host's own: render.yaml at the root, "
             "fly.toml or Procfile in the working directory (Heroku reads only that Procfile)."
         ),
     )
-    runbook: RelPath = Field(default=DEFAULT_PATHS["runbook"])
+    runbook: RelPath = Field(default=DEFAULT_RUNBOOK)
 
     @model_validator(mode="after")
     def _distinct(self) -> Outputs:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Optional
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
@@ -155,7 +155,7 @@ def _empty_means_none(value: object) -> object:
     return None if value == "" else value
 
 
-OptionalCommand = Annotated[Optional[Command], BeforeValidator(_empty_means_none)]
+OptionalCommand = Annotated[Command | None, BeforeValidator(_empty_means_none)]
 # For other optional values a user leaves out with "" (TOML has no null).
 empty_means_none = _empty_means_none
 

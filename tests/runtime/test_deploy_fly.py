@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from migpipe.runtime.deploy import DeployFailed, Wait, fly
+from migpipe.errors import DeployFailed
+from migpipe.runtime.deploy import Wait, fly
 from tests.runtime.gitrepo import commit_files, init_repo
 
 TOKEN = "FlyV1 fm2_standinTOKEN"

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from migpipe.runtime.deploy import DeployFailed, Wait, heroku
+from migpipe.errors import DeployFailed
+from migpipe.runtime.deploy import Wait, heroku
 from tests.runtime.gitrepo import commit_files, init_repo
 from tests.runtime.standin import FakeClock, Request, StandIn, api_standin
 

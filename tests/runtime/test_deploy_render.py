@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from migpipe.errors import ApiError
-from migpipe.runtime.deploy import DeployFailed, Wait, render
+from migpipe.errors import DeployFailed
+from migpipe.runtime.deploy import Wait, render
 from tests.runtime.standin import FakeClock, Request, api_standin
 
 SHA = "3f786850e387550fdab836ed7e6dc881de23001b"

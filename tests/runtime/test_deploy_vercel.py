@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from migpipe.runtime.deploy import DeployFailed, Wait, vercel
+from migpipe.errors import DeployFailed
+from migpipe.runtime.deploy import Wait, vercel
 from tests.runtime.gitrepo import commit_files, init_repo
 from tests.runtime.standin import FakeClock, Request, api_standin
 

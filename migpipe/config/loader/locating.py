@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from typing import Any
 
-from migpipe.config.loader.reading import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 
 BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
 _SCALAR_RE = re.compile(r"[^,\]}#\r\n]+")  # numbers, booleans, dates (which may hold a space)

@@ -17,6 +17,7 @@ from migpipe.config.loader.locating import BARE_KEY_RE, KeyLocator
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+    from pydantic_core import ErrorDetails
 
 MAX_PROBLEMS = 50  # past this, more lines bury the first ones instead of helping
 
@@ -187,7 +188,7 @@ def _split_check_path(path: str) -> tuple[Any, ...]:
 
 
 def describe(
-    model: type[BaseModel], err: dict[str, Any], locator: KeyLocator, display: str
+    model: type[BaseModel], err: ErrorDetails, locator: KeyLocator, display: str
 ) -> list[tuple[tuple[int, int], str]]:
     """One or more located messages (a model check may report several)."""
     loc = tuple(err["loc"])
@@ -265,9 +266,9 @@ def describe(
         messages.append((loc, message[:1].lower() + message[1:]))
 
     located = []
-    for where, message in messages:
-        where = _strip_tags(model, where)
-        line, col = locator.find(where)
-        located.append(((line, col), f"{display}:{line}:{col}: {_dotted(where)}: {message}"))
+    for loc_in_model, text in messages:
+        where = _strip_tags(model, loc_in_model)
+        row, col = locator.find(where)
+        located.append(((row, col), f"{display}:{row}:{col}: {_dotted(where)}: {text}"))
     return located
 

@@ -89,19 +89,27 @@ class HostTable(Section):
 
 
 class HostPlugin(Protocol):
-    """A host module, as migpipe.profiles.hosts.registry holds it."""
+    """A host module, as migpipe.profiles.hosts.registry holds it.
+
+    Its constants are read-only here, so a module's narrower types satisfy
+    them (``TABLE: type[PrismaTool]``).
+    """
 
     # The value of [host] name that selects this plugin.
-    NAME: str
+    @property
+    def NAME(self) -> str: ...
     # Its table of pipeline.toml (its ``name`` is ``Literal[NAME]``).
-    TABLE: type[HostTable]
+    @property
+    def TABLE(self) -> type[HostTable]: ...
     # True when the host reads its config from nowhere but
     # ``default_config_path``, so outputs.host_config may not move it.
-    CONFIG_PATH_IS_FIXED: bool
+    @property
+    def CONFIG_PATH_IS_FIXED(self) -> bool: ...
     # True when it can deploy through a deploy hook (deploy.mode = "hook")
     # whose URL is the secret deploy.hook_secret names; every host deploys
     # through its API with the credentials named in [host].
-    HAS_DEPLOY_HOOK: bool
+    @property
+    def HAS_DEPLOY_HOOK(self) -> bool: ...
 
     def default_config_path(self, working_directory: str, /) -> str:
         """Where the host reads its config when outputs.host_config is omitted."""

@@ -5,7 +5,7 @@ import posixpath
 import re
 import shlex
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
@@ -56,7 +56,7 @@ class FlyHost(HostTable):
     api_token_secret: SecretName = Field(
         default="FLY_API_TOKEN", description="Environment secret holding a Fly deploy token (fly tokens create deploy)."
     )
-    flyctl_version: Optional[FlyctlVersion] = Field(
+    flyctl_version: FlyctlVersion | None = Field(
         default=None, description="flyctl release the deploy job installs; omitted means the latest."
     )
     extra: dict[str, Any] = Field(

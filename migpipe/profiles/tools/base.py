@@ -149,14 +149,21 @@ class ToolTable(Section):
 
 
 class ToolPlugin(Protocol):
-    """A migration-tool module, as migpipe.profiles.tools.registry holds it."""
+    """A migration-tool module, as migpipe.profiles.tools.registry holds it.
+
+    Its constants are read-only here, so a module's narrower types satisfy
+    them (``TABLE: type[PrismaTool]``).
+    """
 
     # The value of [tool] name that selects this plugin.
-    NAME: str
+    @property
+    def NAME(self) -> str: ...
     # Its table of pipeline.toml (its ``name`` is ``Literal[NAME]``).
-    TABLE: type[ToolTable]
+    @property
+    def TABLE(self) -> type[ToolTable]: ...
     # The commands that apply (or undo) its migrations.
-    FORBIDDEN: tuple[ForbiddenCommand, ...]
+    @property
+    def FORBIDDEN(self) -> tuple[ForbiddenCommand, ...]: ...
 
     def build(self, tool: Any, shared: SharedTables, /) -> ToolProfile:
         """The profile of a validated ``TABLE`` (typed Any: each plugin takes its own)."""

@@ -16,7 +16,6 @@ from migpipe.config.tables import SharedTables
 from migpipe.config.types import RelPath, Text, WorkDir
 from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, ToolTable
 
-
 NAME = "django"
 
 # The commands that apply (or undo) this tool's migrations.

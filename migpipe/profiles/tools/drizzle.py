@@ -24,7 +24,6 @@ from migpipe.config.tables import SharedTables
 from migpipe.config.types import RelPath
 from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, ToolTable, node_exec
 
-
 NAME = "drizzle"
 
 # The commands that apply (or undo) this tool's migrations.

@@ -26,7 +26,6 @@ from migpipe.config.tables import SharedTables
 from migpipe.config.types import RelPath, matching
 from migpipe.profiles.tools.base import ForbiddenCommand, SetupStep, ToolProfile, ToolTable
 
-
 NAME = "golang-migrate"
 
 # The commands that apply (or undo) this tool's migrations.

@@ -29,7 +29,6 @@ from migpipe.config.tables import SharedTables
 from migpipe.config.types import Ident, RelPath
 from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, ToolTable, node_exec
 
-
 NAME = "node-pg-migrate"
 
 # The commands that apply (or undo) this tool's migrations.

@@ -15,7 +15,6 @@ from migpipe.config.tables import SharedTables
 from migpipe.config.types import RelPath
 from migpipe.profiles.tools.base import ForbiddenCommand, ToolProfile, ToolTable, node_exec
 
-
 NAME = "prisma"
 
 FORBIDDEN: tuple[ForbiddenCommand, ...] = (

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from migpipe.errors import DeployFailed, GateFailed
+from migpipe.errors import GateFailed
 
 SHA_RE = re.compile(r"[0-9a-f]{40}")
 

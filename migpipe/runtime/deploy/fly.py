@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migpipe.errors import ApiError
-from migpipe.runtime.deploy import DeployFailed, DeployOutcome, Wait, check_sha
+from migpipe.errors import ApiError, DeployFailed
+from migpipe.runtime.deploy import DeployOutcome, Wait, check_sha
 
 HOST = "Fly.io"
 _APP_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")

@@ -19,8 +19,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from migpipe.errors import ApiError
-from migpipe.runtime.deploy import DeployFailed, DeployOutcome, Wait, check_sha
+from migpipe.errors import ApiError, DeployFailed
+from migpipe.runtime.deploy import DeployOutcome, Wait, check_sha
 from migpipe.runtime.http import ApiClient, check_base_url, quote_segment, text_field
 
 API_URL = "https://api.heroku.com"

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from migpipe.errors import ApiError
-from migpipe.runtime.deploy import DeployFailed, DeployOutcome, Wait, check_sha
+from migpipe.errors import ApiError, DeployFailed
+from migpipe.runtime.deploy import DeployOutcome, Wait, check_sha
 from migpipe.runtime.http import (
     ApiClient,
     check_base_url,

@@ -18,8 +18,8 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from migpipe.errors import ApiError
-from migpipe.runtime.deploy import DeployFailed, DeployOutcome, Wait, check_sha
+from migpipe.errors import ApiError, DeployFailed
+from migpipe.runtime.deploy import DeployOutcome, Wait, check_sha
 from migpipe.runtime.deploy.fly import head_commit
 from migpipe.runtime.http import ApiClient, check_base_url, quote_segment, text_field
 
