@@ -566,8 +566,10 @@ def _ci(package: dict[str, Any], package_manager: str, workflow: WorkflowFacts |
         if jobs:
             adoption.set("ci", "test_jobs", jobs, "package.json scripts")
         else:
-            jobs = {"tests": {"name": "Tests", "commands": [_run_script(package_manager, "test")]}}
-            adoption.default("ci", "test_jobs", jobs, "test commands: no workflow test job and no scripts.test")
+            # A guessed `npm run test` would name a script that does not exist: no test job instead.
+            adoption.values.setdefault("ci", {})["test_jobs"] = {}
+            adoption.sources["ci.test_jobs"] = "not detected: no workflow test job and no scripts.test or scripts.lint"
+            adoption.not_detected.append("test commands: no workflow test job and no scripts.test; wrote ci.test_jobs = {} (add your tests)")
             database_jobs = []
         # Without a workflow to say which jobs use a database, the tests get one.
         source = "the test job (Prisma tests usually need the database)"

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from migpipe.compiler import compile_pipeline
+from migpipe.errors import ConfigError
 from migpipe.outputs import (
     LOCK_TIMEOUT_SECONDS,
     apply_writes,
@@ -14,6 +15,7 @@ from migpipe.outputs import (
     recover,
 )
 from migpipe.pipeline import load_pipeline
+from migpipe.references import missing_references
 
 _REPAIRED = {
     "staging": "dropped an interrupted generate (it had changed no file)",
@@ -28,6 +30,9 @@ def _waiting(root: str) -> None:
 
 def run(config: str, root: str, force: bool = False) -> int:
     pipeline = load_pipeline(config)
+    missing = missing_references(pipeline, Path(root))
+    if missing:
+        raise ConfigError([f"{config}: {line}" for line in missing] + ["nothing was written"])
     files = compile_pipeline(pipeline)
     timeout = float(os.environ.get("MIGPIPE_LOCK_TIMEOUT", LOCK_TIMEOUT_SECONDS))
     with generation_lock(Path(root), timeout=timeout, on_wait=lambda: _waiting(root)):

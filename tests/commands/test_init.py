@@ -137,6 +137,7 @@ def _minimal_prisma_render_repo(root: Path) -> None:
     (root / "package.json").write_text('{"name": "x", "devDependencies": {"prisma": "6.1.0"}}')
     (root / "prisma").mkdir()
     (root / "prisma" / "schema.prisma").write_text('datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n')
+    (root / "prisma" / "migrations").mkdir()
     (root / "render.yaml").write_text("services:\n  - type: web\n    name: x\n    runtime: node\n    buildCommand: npm ci\n    startCommand: npm start\n")
 
 
@@ -192,6 +193,9 @@ def test_start_command_migration_is_removed_with_corpus_files(tmp_path, capsys) 
         pytest.skip(f"{CORPUS} is not beside the repository")
     shutil.copy(package, tmp_path / "package.json")
     shutil.copy(render, tmp_path / "render.yaml")
+    # The schema its start command names (the corpus keeps only the two files).
+    (tmp_path / "packages" / "prisma" / "migrations").mkdir(parents=True)
+    (tmp_path / "packages" / "prisma" / "schema.prisma").write_text('datasource db {\n  provider = "postgresql"\n  url = env("NEXT_PRIVATE_DATABASE_URL")\n}\n')
     code, out, _ = init(capsys, tmp_path)
     assert code == 0
     pipeline = load_pipeline(tmp_path / "pipeline.toml")
@@ -211,3 +215,16 @@ def test_start_command_migration_is_removed_with_corpus_files(tmp_path, capsys) 
     raw = tomllib.loads((tmp_path / "pipeline.toml").read_text())
     assert raw["host"]["auto_deploy"] is False
     assert main(["generate", "-c", str(tmp_path / "pipeline.toml"), "--root", str(tmp_path), "--force"]) == 0
+
+
+def test_generate_names_every_referenced_path_that_is_missing(tmp_path, capsys) -> None:
+    _minimal_prisma_render_repo(tmp_path)
+    assert init(capsys, tmp_path)[0] == 0
+    (tmp_path / "prisma" / "migrations").rmdir()
+    (tmp_path / "prisma" / "schema.prisma").unlink()
+    code = main(["generate", "-c", str(tmp_path / "pipeline.toml"), "--root", str(tmp_path), "--force"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "Traceback" not in err
+    assert "tool.schema_path: 'prisma/schema.prisma' does not exist" in err
+    assert "tool.migrations_dir: 'prisma/migrations' does not exist" in err
+    assert not (tmp_path / ".github").exists()

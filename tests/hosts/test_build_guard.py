@@ -136,6 +136,9 @@ def test_heroku_clean_build_passes(tmp_path: Path, cli) -> None:
         tmp_path,
         {"build": "prisma generate && tsc", "heroku-postbuild": "npm run build", "start": "node dist/server.js"},
     )
+    # generate checks that the paths pipeline.toml names exist in a project.
+    (tmp_path / "prisma" / "migrations").mkdir(parents=True)
+    (tmp_path / "prisma" / "schema.prisma").write_text('datasource db {\n  provider = "postgresql"\n}\n')
     assert cli(["generate", "-c", "pipeline.toml", "--root", "."], tmp_path).code == 0
     assert (tmp_path / "Procfile").is_file()
     result = _check(cli, tmp_path)
