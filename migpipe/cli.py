@@ -80,6 +80,14 @@ def _approval_check(args: argparse.Namespace) -> int:
     return int(_command("approval_check").run(args.config, warn_only=args.warn_only))
 
 
+def _review(args: argparse.Namespace) -> int:
+    return int(_command("review").run(args.config, args.base, args.root, args.output_format))
+
+
+def _plan_report(args: argparse.Namespace) -> int:
+    return int(_command("plan_report").run(args.plan_file, args.note))
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with usage errors raised (exit 2 through main) instead of exiting the process."""
 
@@ -192,6 +200,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _config_option(approval)
     approval.add_argument("--warn-only", action="store_true", help="Report a missing gate as a warning (the plan job).")
+
+    review = verb(
+        "review",
+        _review,
+        "Lint the migrations a pull request adds or changes; fail on edited history or out-of-order migrations.",
+    )
+    _config_option(review)
+    review.add_argument("--base", required=True, help="The base revision the change merges into (a SHA or origin/main).")
+    review.add_argument("--root", default=DEFAULT_ROOT, help="The git checkout of the change.")
+    review.add_argument("--format", dest="output_format", default="text", choices=("text", "github"), help="text, or github (adds annotations).")
+
+    plan_report = verb(
+        "plan-report",
+        _plan_report,
+        "Publish a migration plan: job summary (SQL, findings, digest) and job outputs (digest, migrations).",
+    )
+    plan_report.add_argument("plan_file", metavar="PLAN", help="The JSON plan `migpipe migrate --plan-only --plan-file` wrote.")
+    plan_report.add_argument("--note", default="", help="A line for the reviewer (how this plan gets approved).")
     return parser
 
 

@@ -1,0 +1,40 @@
+"""migpipe review --base REF: review the migrations a pull request adds or changes.
+
+Exit 0 when nothing blocks, 1 when a finding blocks, a merged migration was
+edited or deleted, or a new one sorts before the newest on the base; 2 on a
+config or usage problem. ``--format github`` adds annotations at file and
+line; the job summary goes to $GITHUB_STEP_SUMMARY when it is set.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from migpipe.config import load_pipeline
+from migpipe.errors import EXIT_FINDINGS, EXIT_OK, FatalError
+from migpipe.review import report as reporting
+from migpipe.review import review
+from migpipe.review.layouts import layout_for
+
+FORMATS = ("text", "github")
+
+
+def run(config: str, base: str, root: str = ".", output_format: str = "text") -> int:
+    if output_format not in FORMATS:
+        raise FatalError(f"--format: {output_format!r} is not one of {', '.join(FORMATS)}")
+    if not base:
+        raise FatalError("--base: give the base revision, e.g. origin/main or the pull request's base SHA")
+    pipeline = load_pipeline(config)
+    tool = pipeline.tool
+    migrations_dir = getattr(tool, "migrations_dir", ".")
+    layout = layout_for(tool.name, pipeline.project.working_directory, migrations_dir)
+    result = review(Path(root), base, layout, pipeline.guards.block, pipeline.guards.warn)
+    sys.stdout.write(reporting.text(result))
+    if output_format == "github":
+        print("\n".join(reporting.annotation_lines(result)))
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as summary:
+            summary.write(reporting.summary(result))
+    return EXIT_FINDINGS if result.failed else EXIT_OK
