@@ -60,6 +60,27 @@ def _migrated() -> list[str] | None:
     return [str(name) for name in names] if isinstance(names, list) else [str(names)]
 
 
+def fly_target(pipeline: Pipeline, host: FlyHost, root: Path, token: str) -> fly.FlyTarget:
+    return fly.FlyTarget(
+        app=host.app,
+        api_token=token,
+        config_path=pipeline.output_paths()["host_config"],
+        working_directory=pipeline.project.working_directory,
+        repository=root,
+    )
+
+
+def heroku_target(pipeline: Pipeline, host: HerokuHost, root: Path, key: str) -> heroku.HerokuTarget:
+    return heroku.HerokuTarget(
+        app=host.app,
+        api_key=key,
+        repository=root,
+        # Heroku builds the working directory: its Procfile is at the tarball's root.
+        working_directory=pipeline.project.working_directory,
+        api_url=_api_url("heroku", heroku.API_URL),
+    )
+
+
 def _deploy(pipeline: Pipeline, root: Path, sha: str, wait: Wait, scratch: Path) -> DeployOutcome:
     host = pipeline.host
     if isinstance(host, RenderHost):
@@ -72,23 +93,11 @@ def _deploy(pipeline: Pipeline, root: Path, sha: str, wait: Wait, scratch: Path)
         )
         return render.deploy(target, sha, wait)
     if isinstance(host, HerokuHost):
-        heroku_target = heroku.HerokuTarget(
-            app=host.app,
-            api_key=_secret(host.api_key_secret, "host.api_key_secret"),
-            repository=root,
-            working_directory=pipeline.project.working_directory,
-            api_url=_api_url("heroku", heroku.API_URL),
-        )
-        return heroku.deploy(heroku_target, sha, wait, scratch)
+        key = _secret(host.api_key_secret, "host.api_key_secret")
+        return heroku.deploy(heroku_target(pipeline, host, root, key), sha, wait, scratch)
     if isinstance(host, FlyHost):
-        fly_target = fly.FlyTarget(
-            app=host.app,
-            api_token=_secret(host.api_token_secret, "host.api_token_secret"),
-            config_path=pipeline.output_paths()["host_config"],
-            working_directory=pipeline.project.working_directory,
-            repository=root,
-        )
-        return fly.deploy(fly_target, sha, wait)
+        token = _secret(host.api_token_secret, "host.api_token_secret")
+        return fly.deploy(fly_target(pipeline, host, root, token), sha, wait)
     raise FatalError(f"migpipe deploy does not know host {host.name!r}")
 
 

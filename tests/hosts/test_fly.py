@@ -5,7 +5,11 @@ import re
 import sys
 from pathlib import Path
 
+from migpipe.commands.deploy import fly_target
+from migpipe.config import load_pipeline
+from migpipe.config.model import FlyHost
 from migpipe.pins import ACTIONS
+from migpipe.runtime.deploy import fly as fly_runtime
 from tests.hosts.conftest import FLY, compiled, deploy_job, write_config
 
 if sys.version_info >= (3, 11):
@@ -58,27 +62,33 @@ def test_values_round_trip_through_toml(tmp_path: Path) -> None:
     assert fly["processes"]["app"] == command
 
 
+def _flyctl_deploy(tmp_path: Path) -> list[str]:
+    """The start of the flyctl deploy command `migpipe deploy` runs for this pipeline.toml."""
+    pipeline = load_pipeline(tmp_path / "pipeline.toml")
+    assert isinstance(pipeline.host, FlyHost)
+    target = fly_target(pipeline, pipeline.host, tmp_path, "token")
+    return fly_runtime.deploy_command(target, "0" * 40, 300)[:7]
+
+
 def test_fly_toml_follows_the_working_directory(tmp_path: Path) -> None:
     files, fly = _fly_toml(tmp_path, 'dockerfile = "docker/api.Dockerfile"', workdir="apps/api")
     assert files["host_config"].path == "apps/api/fly.toml"
     # flyctl reads [build] dockerfile relative to fly.toml's own directory.
     assert fly["build"]["dockerfile"] == "docker/api.Dockerfile"
-    run = deploy_job(files)["steps"][-1]["run"]
-    assert run == "flyctl deploy apps/api --config apps/api/fly.toml --remote-only"
+    assert _flyctl_deploy(tmp_path) == ["flyctl", "deploy", "apps/api", "--app", "acme-api", "--config", "apps/api/fly.toml"]
 
 
 def test_a_moved_fly_toml_still_names_the_dockerfile_and_the_build_context(tmp_path: Path) -> None:
     files, fly = _fly_toml(tmp_path, workdir="apps/api", tail='\n[outputs]\nhost_config = "deploy/fly.toml"\n')
     assert files["host_config"].path == "deploy/fly.toml"
     assert fly["build"]["dockerfile"] == "../apps/api/Dockerfile"
-    run = deploy_job(files)["steps"][-1]["run"]
-    assert run == "flyctl deploy apps/api --config deploy/fly.toml --remote-only"
+    assert _flyctl_deploy(tmp_path) == ["flyctl", "deploy", "apps/api", "--app", "acme-api", "--config", "deploy/fly.toml"]
 
 
 def test_deploy_job_checks_out_sets_up_pinned_flyctl_and_passes_the_token_through_env(tmp_path: Path) -> None:
     files, _ = _fly_toml(tmp_path, 'api_token_secret = "ACME_FLY_TOKEN"')
     job = deploy_job(files)
-    checkout, setup, deploy = job["steps"]
+    checkout, _python, _migpipe, setup, deploy = job["steps"]
     assert checkout["uses"].startswith("actions/checkout@")
     assert checkout["with"] == {"persist-credentials": False}
     sha, release = ACTIONS[SETUP_FLYCTL]
@@ -86,8 +96,9 @@ def test_deploy_job_checks_out_sets_up_pinned_flyctl_and_passes_the_token_throug
     assert re.fullmatch(r"[0-9a-f]{40}", sha)
     assert f"{SETUP_FLYCTL}@{sha} # {release}" in files["workflow"].content
     assert "with" not in setup  # the action's default flyctl unless pinned below
-    assert deploy["env"] == {"FLY_API_TOKEN": "${{ secrets.ACME_FLY_TOKEN }}"}
-    assert deploy["run"] == "flyctl deploy . --config fly.toml --remote-only"
+    # migpipe deploy hands the token to flyctl as FLY_API_TOKEN (tests/runtime/test_deploy_fly.py).
+    assert deploy["env"] == {"ACME_FLY_TOKEN": "${{ secrets.ACME_FLY_TOKEN }}"}
+    assert deploy["run"] == "migpipe deploy --config pipeline.toml"
     # Secrets only through env: nowhere else in the job is a secrets expression.
     for step in job["steps"]:
         for key, value in step.items():
@@ -97,7 +108,7 @@ def test_deploy_job_checks_out_sets_up_pinned_flyctl_and_passes_the_token_throug
 
 def test_flyctl_version_pins_the_cli_the_action_installs(tmp_path: Path) -> None:
     files, _ = _fly_toml(tmp_path, 'flyctl_version = "0.3.100"')
-    assert deploy_job(files)["steps"][1]["with"] == {"version": "0.3.100"}
+    assert deploy_job(files)["steps"][3]["with"] == {"version": "0.3.100"}
 
 
 def test_runbook_names_the_token_secret_and_where_auto_deploy_is_off(tmp_path: Path) -> None:
@@ -105,5 +116,5 @@ def test_runbook_names_the_token_secret_and_where_auto_deploy_is_off(tmp_path: P
     runbook = files["runbook"].content
     assert "gh secret set FLY_API_TOKEN --env production-deploy   # paste the output of `fly tokens create deploy --app acme-api`" in runbook
     assert "RENDER_DEPLOY_HOOK_URL" not in runbook and "deploy hook" not in runbook
-    assert "flyctl deploy --remote-only" in runbook
+    assert "flyctl deploy of the migrated commit" in runbook
     assert "fly-deploy.yml" in runbook

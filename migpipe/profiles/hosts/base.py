@@ -36,16 +36,15 @@ class EntryPoint:
 
 @dataclass(frozen=True)
 class DeployStep:
-    """One step of the deploy job. Secrets reach it only through ``env``."""
+    """A step the deploy job runs before `migpipe deploy` (installing the host's CLI).
+
+    It gets no secret: only `migpipe deploy` does, through env.
+    """
 
     name: str
     run: str | None = None
     uses: str | None = None  # a key of migpipe.pins.ACTIONS
     with_: tuple[tuple[str, str], ...] = ()
-    # env var name -> secret name
-    secrets: tuple[tuple[str, str], ...] = ()
-    # plain env values
-    env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,9 +58,9 @@ class HostProfile:
     # builds, package.json lifecycle scripts its buildpack runs); the build
     # guard follows them too. Paths relative to the working directory.
     followed_files: tuple[str, ...] = field(default=())
-    # Whether the deploy job needs the repository checked out (e.g. to
-    # upload its source).
-    deploy_needs_checkout: bool = False
+    # The secrets `migpipe deploy` reads, each passed to it as an env var of
+    # the same name (migpipe.runtime.deploy reads them from there).
+    deploy_secret_names: tuple[str, ...] = field(default=())
     # The runbook's words for where automatic deploys are turned off.
     auto_deploy_note: str = ""
     # The runbook's words for how the deploy job deploys (the flowchart's box).

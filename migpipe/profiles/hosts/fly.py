@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shlex
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -115,14 +114,6 @@ def dockerfile_from_config(host: FlyHost, shared: SharedTables) -> str:
     return posixpath.relpath(_in_working_directory(shared.project.working_directory, host.dockerfile), config_dir)
 
 
-def deploy_command(shared: SharedTables) -> str:
-    working_directory = shared.project.working_directory
-    config = shared.output_paths()["host_config"]
-    # The working directory is the build context sent to Fly's remote builder;
-    # named even when it is ".", since flyctl's default depends on --config.
-    return shlex.join(["flyctl", "deploy", working_directory, "--config", config, "--remote-only"])
-
-
 def build(host: FlyHost, shared: SharedTables) -> HostProfile:
     entry_points = []
     if host.start_command:
@@ -132,12 +123,6 @@ def build(host: FlyHost, shared: SharedTables) -> HostProfile:
         uses="superfly/flyctl-actions/setup-flyctl",
         with_=(("version", host.flyctl_version),) if host.flyctl_version else (),
     )
-    deploy = DeployStep(
-        name="Deploy to Fly.io",
-        # flyctl reads the token from FLY_API_TOKEN; it is never on a command line.
-        secrets=(("FLY_API_TOKEN", host.api_token_secret),),
-        run=deploy_command(shared),
-    )
     return HostProfile(
         name="fly",
         label="Fly.io",
@@ -146,11 +131,12 @@ def build(host: FlyHost, shared: SharedTables) -> HostProfile:
         # Fly builds the image from the Dockerfile: its RUN lines are the build,
         # and its CMD / ENTRYPOINT start the app unless [processes] replaces them.
         followed_files=(host.dockerfile,),
-        deploy_steps=(setup, deploy),
-        # flyctl uploads the checked-out source to Fly's remote builder.
-        deploy_needs_checkout=True,
+        # migpipe deploy runs flyctl deploy --image-label <SHA> on the checkout,
+        # handing it the token as FLY_API_TOKEN (never on a command line).
+        deploy_steps=(setup,),
+        deploy_secret_names=(host.api_token_secret,),
         config_values={"dockerfile": dockerfile_from_config(host, shared)},
-        deploy_method="flyctl deploy --remote-only",
+        deploy_method="flyctl deploy of the migrated commit, image labelled with its SHA, health checks awaited",
         deploy_secrets=(
             (host.api_token_secret, f"paste the output of `fly tokens create deploy --app {host.app}`"),
         ),

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from migpipe.config.host_config import render_commands, render_problems
 from migpipe.config.tables import Deploy, SharedTables
 from migpipe.config.types import Command, OptionalCommand, SecretName, Text, WorkDir
-from migpipe.profiles.hosts.base import DeployStep, EntryPoint, HostProfile, HostTable
+from migpipe.profiles.hosts.base import EntryPoint, HostProfile, HostTable
 from migpipe.yaml_write import dump_yaml
 
 NAME = "render"
@@ -138,27 +138,26 @@ def build(host: RenderHost, shared: SharedTables) -> HostProfile:
             EntryPoint("preDeployCommand", "pre-deploy", host.pre_deploy_command, "pre_deploy_command")
         )
     entry_points.append(EntryPoint("startCommand", "start", host.start_command, "start_command"))
-    secret = shared.deploy.hook_secret
+    if shared.deploy.mode == "hook":
+        secrets: tuple[tuple[str, str], ...] = ((shared.deploy.hook_secret, "paste Render's deploy hook URL"),)
+        method = "Render deploy hook (weaker: deploys the branch head, not confirmed live)"
+    else:
+        secrets = (
+            (host.service_id_secret, "paste the service's id (srv-…, in the service's Settings and its URL)"),
+            (host.api_key_secret, "paste a Render API key (Account Settings > API Keys)"),
+        )
+        method = "Render API deploy of the migrated commit, polled until live"
     return HostProfile(
         name="render",
         label="Render",
         auto_deploy_note="render.yaml sets autoDeployTrigger to \"off\"; check the service's settings match.",
         config_template="hosts/render.yaml.j2",
-        deploy_method="Render deploy hook",
-        deploy_secrets=((secret, "paste Render's deploy hook URL"),),
+        deploy_method=method,
+        deploy_secrets=secrets,
+        # migpipe deploy reads each from an env var of the same name.
+        deploy_secret_names=tuple(name for name, _ in secrets),
         entry_points=tuple(entry_points),
         # A docker runtime builds and starts from the Dockerfile.
         followed_files=("Dockerfile",) if host.runtime == "docker" else (),
-        deploy_steps=(
-            DeployStep(
-                name="Trigger the Render deploy hook",
-                secrets=((secret, secret),),
-                # --fail turns an HTTP error into a failed step; the URL (which
-                # embeds the hook's key) is read from env and never printed.
-                run=(
-                    f'curl --fail --silent --show-error --max-time 60 --retry 3 '
-                    f'--request POST --output /dev/null "${secret}"'
-                ),
-            ),
-        ),
+        deploy_steps=(),
     )
