@@ -11,8 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from migpipe.config import load_pipeline
 from migpipe.errors import EXIT_FINDINGS, EXIT_OK, FatalError
+from migpipe.pipeline import load_pipeline
 from migpipe.review import report as reporting
 from migpipe.review import review
 from migpipe.review.layouts import layout_for

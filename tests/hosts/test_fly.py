@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 from migpipe.commands.deploy import fly_target
-from migpipe.config import load_pipeline
-from migpipe.config.model import FlyHost
 from migpipe.pins import ACTIONS
+from migpipe.pipeline import load_pipeline
+from migpipe.profiles.hosts.fly import FlyHost
 from migpipe.runtime.deploy import fly as fly_runtime
 from tests.hosts.conftest import FLY, compiled, deploy_job, write_config
 

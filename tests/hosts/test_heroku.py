@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 from migpipe.commands.deploy import heroku_target
-from migpipe.config import load_pipeline
-from migpipe.config.model import HerokuHost
+from migpipe.pipeline import load_pipeline
+from migpipe.profiles.hosts.heroku import HerokuHost
 from tests.hosts.conftest import HEROKU, compiled, deploy_job, write_config
 
 PROCESS_LINE = re.compile(r"([A-Za-z0-9_-]+):\s*(.+)")  # Heroku's own Procfile format
