@@ -215,6 +215,12 @@ def build_context(pipeline: Pipeline) -> dict[str, Any]:
             f"@localhost:{pipeline.test_database.port}/{pipeline.test_database.database}"
             f"{tool.test_database_url_query and '?' + tool.test_database_url_query}"
         ),
+        # The review job's throwaway database for the schema-drift check.
+        "shadow_database_url": (
+            f"postgresql://{pipeline.test_database.user}:{pipeline.test_database.password}"
+            f"@localhost:{pipeline.test_database.port}/shadow"
+            f"{tool.test_database_url_query and '?' + tool.test_database_url_query}"
+        ),
         "guard_to_root": _up_to_root(outputs.build_guard),
         "migrate_to_root": _up_to_root(outputs.migrate_script),
         # What `migpipe migrate` runs besides itself: the wrapper checks them

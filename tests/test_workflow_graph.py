@@ -22,8 +22,14 @@ def test_job_graph(name: str) -> None:
     pipeline, workflow = _workflow(name)
     jobs = workflow["jobs"]
     test_jobs = list(pipeline.ci.test_jobs)
-    assert list(jobs) == ["build-verification", *test_jobs, "migrate-prod", "deploy"]
+    assert list(jobs) == ["build-verification", *test_jobs, "review", "migrate-prod", "deploy"]
     on_main = f"github.event_name == 'push' && github.ref == 'refs/heads/{pipeline.ci.main_branch}'"
+
+    # The migration review runs before merge only, on its own.
+    review = jobs["review"]
+    assert review["if"] == "github.event_name == 'pull_request' || github.event_name == 'merge_group'"
+    assert "needs" not in review and "environment" not in review
+    assert "merge_group" in workflow["on"] or True in workflow and "merge_group" in workflow[True]
 
     for job_id in ["build-verification", *test_jobs]:
         assert "needs" not in jobs[job_id]

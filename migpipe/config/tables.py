@@ -306,6 +306,34 @@ class Approval(Section):
         default="PRODUCTION_DATABASE_URL",
         description="Environment secret holding the production database URL.",
     )
+    plan_environment: EnvironmentName = Field(
+        default="production-plan",
+        description="Environment of the migrate-plan job (no reviewers): it holds only the read-only URL.",
+    )
+    plan_database_url_secret: SecretName = Field(
+        default="PRODUCTION_DATABASE_URL_READONLY",
+        description=(
+            "Secret (in plan_environment) holding a URL of production for a read-only role: migrate-plan "
+            "computes the pending set with it before anyone approves."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _plan_apart_from_apply(self) -> Approval:
+        problems = []
+        if self.plan_environment == self.environment:
+            problems.append(
+                f"plan_environment: {self.plan_environment!r} is also approval.environment; the plan runs before "
+                "the approval, so it needs its own environment holding only the read-only URL (expected another name)"
+            )
+        if self.plan_database_url_secret == self.database_url_secret:
+            problems.append(
+                f"plan_database_url_secret: {self.plan_database_url_secret!r} is also database_url_secret; the plan "
+                "job must not hold the credential that can migrate (expected a read-only role's secret)"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
 
 class Backup(Section):

@@ -30,7 +30,6 @@ To run another workflow or event, use the `act` fixture of tests/e2e/conftest.py
 """
 from __future__ import annotations
 
-import http.server
 import io
 import json
 import os
@@ -38,7 +37,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +45,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import EXAMPLE_CONFIG, REPO_ROOT
+from tests.e2e.github_standin import GITHUB_TOKEN, github_api_url
 from tests.e2e.harness import (
     HOOK_KEY,
     HOOK_PATH,
@@ -171,53 +170,14 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
 
 
-# --------------------------------------------------------------------------
-# GitHub API stand-in (api.github.com cannot be reached here): the environment
-# "production" has a required-reviewers rule, and no older run waits.
-
-GITHUB_TOKEN = "ghs_e2eStandinToken"
-_GITHUB_API: list[str] = []
-
-
-def github_api_standin() -> str:
-    """The stand-in's URL; started once per test run, on 127.0.0.1."""
-    if _GITHUB_API:
-        return _GITHUB_API[0]
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            body: dict[str, object]
-            if self.headers.get("Authorization") != f"Bearer {GITHUB_TOKEN}":
-                body, status = {"message": "Bad credentials"}, 401
-            elif self.path.endswith("/environments/production"):
-                rule = {"type": "required_reviewers", "prevent_self_review": True,
-                        "reviewers": [{"type": "User", "reviewer": {"login": "dba"}}]}
-                body, status = {"name": "production", "can_admins_bypass": False, "protection_rules": [rule]}, 200
-            elif "/actions/workflows/" in self.path:
-                body, status = {"total_count": 0, "workflow_runs": []}, 200
-            else:
-                body, status = {"message": "Not Found"}, 404
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _GITHUB_API.append(f"http://127.0.0.1:{server.server_address[1]}")
-    return _GITHUB_API[0]
-
-
 def run_act(
     act: ActRunner, project: Project, server: PostgresServer, hook: DeployHook, event: str, job: str | None = None
 ) -> ActRun:
     payload = None
     if event == "pull_request":
-        payload = {"pull_request": {"number": 7, "head": {"ref": "feature"}, "base": {"ref": "main"}}}
+        # The review job compares the change with base.sha (here: the commit itself, so no change).
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project.root, capture_output=True, text=True, check=True).stdout.strip()
+        payload = {"pull_request": {"number": 7, "head": {"ref": "feature"}, "base": {"ref": "main", "sha": head}}}
     return act(
         project.root,
         event,
@@ -227,7 +187,7 @@ def run_act(
             "GITHUB_TOKEN": GITHUB_TOKEN,
         },
         # migrate-prod's approval-check asks a stand-in of GitHub's API.
-        env={"MIGPIPE_GITHUB_API_URL": github_api_standin()},
+        env={"MIGPIPE_GITHUB_API_URL": github_api_url()},
         payload=payload,
         job=job,
     )

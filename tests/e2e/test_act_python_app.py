@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.github_standin import GITHUB_TOKEN, github_api_url
 from tests.e2e.harness import (
     TEST_ROLE,
     TEST_ROLE_PASSWORD,
@@ -75,6 +76,8 @@ def _project(root: Path, server: PostgresServer, test_db: str, revisions: list[t
             "test_database": {
                 "user": TEST_ROLE, "password": TEST_ROLE_PASSWORD, "port": server.port, "database": test_db,
             },
+            # The deploy hook stand-in (the weaker mode); the API mode is proven in tests/runtime.
+            "deploy": {"mode": "hook", "hook_secret": "RENDER_DEPLOY_HOOK_URL"},
         },
     )
     for index, (slug, upgrade, down) in enumerate(revisions, start=1):
@@ -98,9 +101,10 @@ def test_alembic_app_migrates_then_deploys_on_the_clean_runner(
 
     run = act(
         project.root, "push",
-        secrets={"PRODUCTION_DATABASE_URL": prod_url, "RENDER_DEPLOY_HOOK_URL": deploy_hook.url},
-        # The app's wheels beside migpipe's: the runner's pip sees both folders.
-        env={"PIP_FIND_LINKS": f"{act.wheel_index} {app_wheels}"},
+        secrets={"PRODUCTION_DATABASE_URL": prod_url, "RENDER_DEPLOY_HOOK_URL": deploy_hook.url, "GITHUB_TOKEN": GITHUB_TOKEN},
+        # The app's wheels beside migpipe's: the runner's pip sees both folders;
+        # migrate-prod's approval-check asks the GitHub API stand-in.
+        env={"PIP_FIND_LINKS": f"{act.wheel_index} {app_wheels}", "MIGPIPE_GITHUB_API_URL": github_api_url()},
     )
 
     assert run.returncode == 0, run.output[-8000:]

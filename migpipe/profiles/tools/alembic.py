@@ -95,6 +95,9 @@ def build(tool: AlembicTool, shared: SharedTables) -> ToolProfile:
         runtime="python",
         history_table="alembic_version",
         test_database_commands=(f"{run} upgrade head",),
+        # alembic check compares the models with a database at head.
+        review_drift_commands=(f"{run} upgrade head", f"{run} check"),
+        review_drift_database=True,
         # The heads of what was applied (one row, or one per branch).
         list_applied_sql="SELECT version_num AS migration_name FROM {table} ORDER BY version_num",
         # Alembic keeps no record of a failed revision: its transaction is

@@ -101,6 +101,12 @@ class ToolProfile:
     # The variable the drift check reads its throwaway shadow database's URL
     # from; migrate-prod gets a Postgres service container for it.
     drift_check_env: str | None = None
+    # The review job's check that migrations and schema agree, where the tool
+    # can tell (each command exits non-zero on drift), run after the tool's
+    # setup. With review_drift_database, a throwaway Postgres service is
+    # there, its URL in the test database's url_env and in drift_check_env.
+    review_drift_commands: tuple[str, ...] = ()
+    review_drift_database: bool = False
     # How the applying session gets lock_timeout / statement_timeout:
     # "url-options": ?options=-c lock_timeout=... (Prisma's engine, node-postgres);
     # "url-params":  ?lock_timeout=...&statement_timeout=... (Go's lib/pq sends

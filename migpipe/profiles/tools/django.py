@@ -57,6 +57,9 @@ def build(tool: DjangoTool, shared: SharedTables) -> ToolProfile:
         runtime="python",
         history_table="django_migrations",
         test_database_commands=(f"{ci_manage} migrate --noinput{settings}",),
+        # Models changed without a migration: makemigrations would write one.
+        review_drift_commands=(f"{ci_manage} makemigrations --check --dry-run{settings}",),
+        review_drift_database=True,
         # Pending comes from Django itself (list_pending_body), which reads the table.
         list_applied_sql=None,
         # Django records a migration only once it succeeded; a failed one is

@@ -91,6 +91,8 @@ def build(tool: DrizzleTool, shared: SharedTables) -> ToolProfile:
         history_table="__drizzle_migrations",
         history_schema="drizzle",
         test_database_commands=(migrate,),
+        # drizzle-kit check: the snapshots and migrations agree (no database).
+        review_drift_commands=(f"{exec_prefix} drizzle-kit check{config}",),
         # Only the newest: drizzle-kit compares the journal with it alone.
         list_applied_sql=(
             "SELECT created_at::text AS migration_name FROM {table} ORDER BY created_at DESC LIMIT 1"

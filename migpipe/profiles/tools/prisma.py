@@ -99,6 +99,9 @@ def build(tool: PrismaTool, shared: SharedTables) -> ToolProfile:
         # env("SHADOW_DATABASE_URL").
         drift_check_body=drift if tool.drift_check else None,
         drift_check_env="SHADOW_DATABASE_URL" if tool.drift_check else None,
+        # The same check in the pull request's review, with a shadow database.
+        review_drift_commands=(drift,) if tool.drift_check else (),
+        review_drift_database=tool.drift_check,
         timeouts_via="url-options",
         url_only_params=(
             "schema",
