@@ -22,7 +22,8 @@ def test_job_graph(name: str) -> None:
     pipeline, workflow = _workflow(name)
     jobs = workflow["jobs"]
     test_jobs = list(pipeline.ci.test_jobs)
-    assert list(jobs) == ["build-verification", *test_jobs, "review", "migrate-prod", "deploy"]
+    assert list(jobs)[-4:] == ["review", "migrate-plan", "migrate-prod", "deploy"]
+    assert list(jobs)[: 1 + len(test_jobs)] == ["build-verification", *test_jobs]
     on_main = f"github.event_name == 'push' && github.ref == 'refs/heads/{pipeline.ci.main_branch}'"
 
     # The migration review runs before merge only, on its own.
@@ -36,20 +37,32 @@ def test_job_graph(name: str) -> None:
         assert "if" not in jobs[job_id]
         assert "environment" not in jobs[job_id]
 
+    # The plan: read-only, before the approval, in its own environment.
+    plan = jobs["migrate-plan"]
+    assert plan["needs"] == ["build-verification", *test_jobs]
+    assert plan["if"] == on_main
+    assert plan["environment"] == pipeline.approval.plan_environment != pipeline.approval.environment
+    assert plan["outputs"]["digest"] == "${{ steps.publish.outputs.digest }}"
+    plan_env = {k: v for step in plan["steps"] for k, v in step.get("env", {}).items()}
+    assert plan_env[pipeline.test_database.url_env] == "${{ secrets." + pipeline.approval.plan_database_url_secret + " }}"
+    assert "${{ secrets." + pipeline.approval.database_url_secret + " }}" not in str(plan)
+
     migrate = jobs["migrate-prod"]
-    assert migrate["needs"] == ["build-verification", *test_jobs]
+    assert migrate["needs"] == ["build-verification", *test_jobs, "migrate-plan"]
     assert migrate["if"] == on_main
     assert migrate["environment"] == pipeline.approval.environment
     assert migrate["concurrency"] == {"group": "migrate-prod", "cancel-in-progress": False}
     assert migrate["timeout-minutes"] == pipeline.ci.migrate_timeout_minutes
     apply_step = migrate["steps"][-1]
-    assert apply_step["run"].endswith(pipeline.outputs.migrate_script + '"')
+    # Exactly the plan: the digest comes through env, never interpolated into run:.
+    assert apply_step["run"].endswith(pipeline.outputs.migrate_script + '" --expect-digest "$PLAN_DIGEST"')
+    assert apply_step["env"]["PLAN_DIGEST"] == "${{ needs.migrate-plan.outputs.digest }}"
     assert apply_step["env"][pipeline.test_database.url_env] == (
         "${{ secrets." + pipeline.approval.database_url_secret + " }}"
     )
 
     deploy = jobs["deploy"]
-    assert deploy["needs"] == ["migrate-prod"]
+    assert deploy["needs"] == ["migrate-plan", "migrate-prod"]
     assert deploy["if"] == on_main
     assert deploy["concurrency"]["cancel-in-progress"] is False
 

@@ -183,6 +183,8 @@ def run_act(
         event,
         secrets={
             "PRODUCTION_DATABASE_URL": server.url(project.prod_db),
+            # migrate-plan's read-only credential (the tests' server has one role for both).
+            "PRODUCTION_DATABASE_URL_READONLY": server.url(project.prod_db),
             "RENDER_DEPLOY_HOOK_URL": hook.url,
             "GITHUB_TOKEN": GITHUB_TOKEN,
         },
@@ -267,10 +269,12 @@ def test_destructive_migration_stops_migrate_prod_and_deploy(
 
     assert run.returncode != 0
     assert run.job_result("Build verification") == "succeeded"
-    assert run.job_result("Migrate production database") == "failed"
-    migrate_log = "\n".join(run.job_lines("Migrate production database"))
-    assert "exit status 2" in migrate_log
-    assert "ban-drop-column" in migrate_log
+    # The plan, before any approval, is blocked: nothing is offered for approval.
+    assert run.job_result("Plan production migrations") == "failed"
+    plan_log = "\n".join(run.job_lines("Plan production migrations"))
+    assert "exit status 2" in plan_log
+    assert "ban-drop-column" in plan_log
+    assert run.job_result("Migrate production database") is None
     assert run.job_result("Deploy") is None
     assert deploy_hook.calls == []
     # Nothing was applied, not even the safe migration of the same batch.

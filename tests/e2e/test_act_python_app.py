@@ -101,7 +101,7 @@ def test_alembic_app_migrates_then_deploys_on_the_clean_runner(
 
     run = act(
         project.root, "push",
-        secrets={"PRODUCTION_DATABASE_URL": prod_url, "RENDER_DEPLOY_HOOK_URL": deploy_hook.url, "GITHUB_TOKEN": GITHUB_TOKEN},
+        secrets={"PRODUCTION_DATABASE_URL": prod_url, "PRODUCTION_DATABASE_URL_READONLY": prod_url, "RENDER_DEPLOY_HOOK_URL": deploy_hook.url, "GITHUB_TOKEN": GITHUB_TOKEN},
         # The app's wheels beside migpipe's: the runner's pip sees both folders;
         # migrate-prod's approval-check asks the GitHub API stand-in.
         env={"PIP_FIND_LINKS": f"{act.wheel_index} {app_wheels}", "MIGPIPE_GITHUB_API_URL": github_api_url()},

@@ -97,7 +97,11 @@ def test_deploy_job_checks_out_sets_up_pinned_flyctl_and_passes_the_token_throug
     assert f"{SETUP_FLYCTL}@{sha} # {release}" in files["workflow"].content
     assert "with" not in setup  # the action's default flyctl unless pinned below
     # migpipe deploy hands the token to flyctl as FLY_API_TOKEN (tests/runtime/test_deploy_fly.py).
-    assert deploy["env"] == {"ACME_FLY_TOKEN": "${{ secrets.ACME_FLY_TOKEN }}"}
+    assert deploy["env"] == {
+        "MIGPIPE_MIGRATED": "${{ needs.migrate-plan.outputs.migrations }}",
+        "MIGPIPE_PLAN_DIGEST": "${{ needs.migrate-plan.outputs.digest }}",
+        "ACME_FLY_TOKEN": "${{ secrets.ACME_FLY_TOKEN }}",
+    }
     assert deploy["run"] == "migpipe deploy --config pipeline.toml"
     # Secrets only through env: nowhere else in the job is a secrets expression.
     for step in job["steps"]:

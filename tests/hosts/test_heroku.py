@@ -52,7 +52,11 @@ def test_deploy_step_takes_the_key_from_env_only(tmp_path: Path) -> None:
     checkout, _python, _migpipe, deploy = job["steps"]
     assert checkout["uses"].startswith("actions/checkout@")
     assert "uses" not in deploy
-    assert deploy["env"] == {"ACME_HEROKU_KEY": "${{ secrets.ACME_HEROKU_KEY }}"}
+    assert deploy["env"] == {
+        "MIGPIPE_MIGRATED": "${{ needs.migrate-plan.outputs.migrations }}",
+        "MIGPIPE_PLAN_DIGEST": "${{ needs.migrate-plan.outputs.digest }}",
+        "ACME_HEROKU_KEY": "${{ secrets.ACME_HEROKU_KEY }}",
+    }
     assert deploy["run"] == "migpipe deploy --config pipeline.toml"
 
 
