@@ -160,3 +160,25 @@ def test_a_locked_table_fails_the_run_within_lock_timeout(make_project, backup):
         again = project.run()
         assert again.returncode == 0, again
         assert project.columns("account") == [*ACCOUNT_COLUMNS, "note YES"]
+
+
+def test_the_history_schema_is_the_first_schema_of_search_path(postgres_server, fresh_database, node_modules, tmp_path):
+    # dbmate keeps schema_migrations in the FIRST schema of the URL's
+    # search_path. The old script took the whole "app,public" for a schema
+    # name, found no history, and took every applied migration for pending.
+    postgres_server.psql(fresh_database, "CREATE SCHEMA app;")
+    project = NodeToolProject(
+        tmp_path / "repo", postgres_server, fresh_database, node_modules,
+        tool={"name": "dbmate"}, migrations_dir="db/migrations",
+        history_table="schema_migrations", history_column="version",
+        url_query="sslmode=disable&search_path=app,public", history_schema="app",
+    )
+    project.add_migration(INIT, INIT_SQL)
+
+    first = project.run()
+    second = project.run()
+
+    assert first.returncode == 0, first
+    assert project.history() == ["20240101000000"]
+    assert second.returncode == 0, second
+    assert "no pending migrations; nothing to do" in second.stdout
