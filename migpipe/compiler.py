@@ -122,6 +122,41 @@ def md_code(value: Any) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+# What can start inline Markdown inside a line of text (emphasis, code, a link
+# or image, a table cell, strikethrough), escaped with a backslash; HTML as entities.
+_MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]|~])")
+
+
+def md_text(value: Any) -> str:
+    """``value`` as plain Markdown text: no emphasis, link, code, heading or HTML it could start."""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL_RE.sub(r"\\\1", text)
+
+
+def mermaid_text(value: Any) -> str:
+    """``value`` inside a quoted Mermaid label: quotes and markup as Mermaid's entity codes."""
+    text = str(value)
+    for char, code in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("&", "#amp;")):
+        text = text.replace(char, code)
+    return text
+
+
+def mermaid_id(value: Any) -> str:
+    """A Mermaid node id made of a job id (letters, digits, '-', '_'): '-' becomes '_'."""
+    text = re.sub(r"[^A-Za-z0-9_]", "_", str(value))
+    return text
+
+
+def migpipe_text(value: Any) -> str:
+    """migpipe's own Markdown (a profile's or the policy's prose), written as it is.
+
+    It marks, in a template, text that comes from migpipe's code rather than
+    from pipeline.toml: tests/test_runbook.py checks that every other value
+    goes through an escaping filter.
+    """
+    return str(value)
+
+
 def toml_str(value: Any) -> str:
     """A TOML basic string that parses back to exactly ``str(value)``."""
     # JSON's escapes are TOML's; ensure_ascii=False keeps astral characters
@@ -152,6 +187,10 @@ _FILTERS = {
     "yaml_run": yaml_run,
     "sh_quote": sh_quote,
     "md_code": md_code,
+    "md_text": md_text,
+    "mermaid_text": mermaid_text,
+    "mermaid_id": mermaid_id,
+    "migpipe_text": migpipe_text,
     "toml_str": toml_str,
     "tojson_sorted": _tojson_sorted,
 }

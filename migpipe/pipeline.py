@@ -110,6 +110,15 @@ class Pipeline(Section):
                 problems.append(
                     f"{secret_key}: must differ from approval.database_url_secret (both are {secret!r})"
                 )
+        production = self.approval.database_url_secret
+        for index, step in enumerate(self.deploy.extra_steps):
+            for position, name in enumerate(step.secrets):
+                if name == production:
+                    problems.append(
+                        f"deploy.extra_steps[{index}].secrets[{position}]: {name!r} is approval.database_url_secret; "
+                        "the production database's secret is never handed to a deploy step (only migrate-prod "
+                        "reads it; expected the step's own secrets)"
+                    )
         problems.extend(self._team_migration_problems())
         paths = self.output_paths()
         if self.outputs.host_config is None:

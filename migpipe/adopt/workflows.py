@@ -198,7 +198,9 @@ def _read_job(facts: WorkflowFacts, job_id: str, job: dict[str, Any]) -> None:
                 )
             commands.append(command)
         elif uses and deploy_job:
-            facts.extra_steps.append(_extra_uses_step(label, step, where, facts))
+            extra = _extra_uses_step(label, step, where, facts)
+            if extra is not None:
+                facts.extra_steps.append(extra)
         elif uses:
             facts.not_carried.append(f"{where} step {label!r}: uses {uses}, and test jobs hold only commands")
     if deploy_job or not commands:
@@ -295,11 +297,16 @@ def _extra_run_step(label: str, command: str, secrets: list[str], step: dict[str
     return entry
 
 
-def _extra_uses_step(label: str, step: dict[str, Any], where: str, facts: WorkflowFacts) -> dict[str, Any]:
+def _extra_uses_step(label: str, step: dict[str, Any], where: str, facts: WorkflowFacts) -> dict[str, Any] | None:
     uses = _uses(step)
     entry: dict[str, Any] = {"name": label, "uses": uses}
-    if not re.search(r"@[0-9a-f]{40}$", uses):
-        facts.not_carried.append(f"{where} step {label!r}: {uses} is not pinned to a commit SHA; pin it in pipeline.toml")
+    if not uses.startswith("./") and not re.search(r"@[0-9a-f]{40}$", uses):
+        # pipeline.toml takes only actions pinned to a commit (a tag can be moved to other code).
+        facts.not_carried.append(
+            f"{where} step {label!r}: {uses} is not pinned to a commit SHA; add it to [[deploy.extra_steps]] "
+            "as owner/repo@<40-hex commit SHA>"
+        )
+        return None
     with_values: dict[str, str] = {}
     secrets: list[str] = []
     for key, value in (step.get("with") or {}).items() if isinstance(step.get("with"), dict) else []:

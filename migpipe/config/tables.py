@@ -26,14 +26,20 @@ from migpipe.config.types import (
     Ident,
     ImageRef,
     NodeVersion,
+    PinnedVersion,
+    PlainText,
     PythonVersion,
     RelPath,
+    Requirement,
+    RunnerLabel,
     SecretName,
     Section,
     Text,
+    Timeout,
     WorkDir,
+    check_plain_text,
     check_relpath,
-    check_text,
+    matching,
     printable_line,
 )
 from migpipe.policy import DEFAULT_BLOCK, DEFAULT_WARN, KIND_NAMES
@@ -58,7 +64,7 @@ GENERATED_JOB_IDS = ("build-verification", "migrate-prod", "deploy")
 class Project(Section):
     """The application whose migrations the pipeline guards."""
 
-    name: Text = Field(description="Project name, used in job names and the runbook.")
+    name: PlainText = Field(description="Project name, used in job names and the runbook.")
     node_version: NodeVersion = Field(
         default="20", description="Node.js version for actions/setup-node."
     )
@@ -78,7 +84,7 @@ class Project(Section):
 class TestJob(Section):
     """A CI test job: the app's own commands, optionally against a test database."""
 
-    name: Text = Field(description="Human-readable job name.")
+    name: PlainText = Field(description="Human-readable job name.")
     commands: list[Command] = Field(
         min_length=1, description="The app's own test commands, run in order."
     )
@@ -97,11 +103,11 @@ def _default_test_jobs() -> dict[str, TestJob]:
 class CI(Section):
     """The GitHub Actions workflow."""
 
-    workflow_name: Text = Field(default="CI/CD", description="The workflow's name.")
+    workflow_name: PlainText = Field(default="CI/CD", description="The workflow's name.")
     main_branch: BranchName = Field(
         default="main", description="Pushes to this branch migrate and deploy."
     )
-    runner: Text = Field(default="ubuntu-latest", description="runs-on label for every job.")
+    runner: RunnerLabel = Field(default="ubuntu-latest", description="runs-on label for every job.")
     install_command: Command | None = Field(
         default=None,
         description="Dependency install command; default from the package manager (npm ci, …).",
@@ -121,7 +127,7 @@ class CI(Section):
         default="pipeline.toml",
         description="Where this file lives in the repo; the workflow runs `migpipe verify` on it.",
     )
-    migpipe_requirement: Text | None = Field(
+    migpipe_requirement: Requirement | None = Field(
         default=None,
         description="pip requirement used to install migpipe in CI; default pins this migpipe's version.",
     )
@@ -248,16 +254,16 @@ class Guards(Section):
         default_factory=lambda: list(DEFAULT_WARN),
         description="Kinds that are reported but do not block.",
     )
-    lock_timeout: Duration = Field(
+    lock_timeout: Timeout = Field(
         default="5s", description="lock_timeout of the session that applies migrations."
     )
-    statement_timeout: Duration = Field(
+    statement_timeout: Timeout = Field(
         default="15min", description="statement_timeout of the session that applies migrations."
     )
     connect_timeout_seconds: int = Field(
         default=10, ge=1, le=300, description="How long to wait for the database to answer."
     )
-    squawk_version: Annotated[str, AfterValidator(check_text)] = Field(
+    squawk_version: PinnedVersion = Field(
         default="2.*", description="squawk-cli version installed by migrate-prod (pip specifier part)."
     )
     # Retrying a migration that failed on lock_timeout. Defaults: strong_migrations'
@@ -393,12 +399,31 @@ class Backup(Section):
         return self
 
 
+_ACTION_REF_RE = (
+    r"(\./[A-Za-z0-9_.@+/-]+"  # a local action in the repository
+    r"|[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.@+/-]+)?@[0-9a-f]{40}"  # owner/repo[/path]@<commit SHA>
+    r"|docker://[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64})"  # an image by digest
+)
+# A tag or branch can be moved to other code; a commit SHA (or a digest) cannot.
+ActionRef = Annotated[
+    str,
+    AfterValidator(check_plain_text),
+    matching(
+        _ACTION_REF_RE,
+        "must be pinned to a full commit SHA (owner/repo@<40 hex digits>) or be a local action (./path)",
+    ),
+]
+
+
 class ExtraStep(Section):
     """A deploy step the team already has (e.g. a Vercel deploy), kept as written."""
 
-    name: Text = Field(description="Step name.")
+    name: PlainText = Field(description="Step name.")
     run: Command | None = Field(default=None, description="Shell command of the step.")
-    uses: Text | None = Field(default=None, description="Action reference (pin it to a commit SHA).")
+    uses: ActionRef | None = Field(
+        default=None,
+        description="Action reference, pinned: owner/repo[/path]@<40-hex commit SHA>, or a local action ./path.",
+    )
     with_: dict[Ident, Text] = Field(default_factory=dict, alias="with", description="Action inputs.")
     env: dict[SecretName, Text] = Field(default_factory=dict, description="Plain environment values.")
     secrets: list[SecretName] = Field(
@@ -463,20 +488,37 @@ class Deploy(Section):
     )
 
 
+# Version-control directories: a file generated there could run as a hook.
+VCS_DIRECTORIES = (".git", ".hg", ".svn")
+
+
+def _check_output_path(value: str) -> str:
+    for part in value.split("/"):
+        if part.lower() in VCS_DIRECTORIES:
+            raise ValueError(
+                f"must not be inside {part}/ (a version-control directory, where a file can run as a hook); "
+                "expected a path in the working tree"
+            )
+    return value
+
+
+OutputPath = Annotated[str, AfterValidator(check_relpath), AfterValidator(_check_output_path)]
+
+
 class Outputs(Section):
     """Where generated files are written, relative to the repository root."""
 
-    workflow: RelPath = Field(default=DEFAULT_WORKFLOW)
-    build_guard: RelPath = Field(default=DEFAULT_BUILD_GUARD)
-    migrate_script: RelPath = Field(default=DEFAULT_MIGRATE_SCRIPT)
-    host_config: RelPath | None = Field(
+    workflow: OutputPath = Field(default=DEFAULT_WORKFLOW)
+    build_guard: OutputPath = Field(default=DEFAULT_BUILD_GUARD)
+    migrate_script: OutputPath = Field(default=DEFAULT_MIGRATE_SCRIPT)
+    host_config: OutputPath | None = Field(
         default=None,
         description=(
             "The host's config file; omitted means the host's own: render.yaml at the root, "
             "fly.toml or Procfile in the working directory (Heroku reads only that Procfile)."
         ),
     )
-    runbook: RelPath = Field(default=DEFAULT_RUNBOOK)
+    runbook: OutputPath = Field(default=DEFAULT_RUNBOOK)
 
     @model_validator(mode="after")
     def _distinct(self) -> Outputs:

@@ -62,6 +62,33 @@ def check_text(value: str) -> str:
     return printable_line(value, "this value")
 
 
+# What would make a name, a version or a requirement run something: GitHub
+# evaluates ${{ }} in names and run: blocks, a shell runs $( ) and `...`.
+_EXPANSIONS = (
+    ("${{", "GitHub Actions would evaluate it as an expression"),
+    ("$(", "a shell would run it as a command"),
+    ("`", "a shell would run it as a command"),
+)
+
+
+def check_plain_text(value: str) -> str:
+    """A single printable line that nothing evaluates: no ${{, $( or backtick."""
+    printable_line(value, "this value")
+    for token, why in _EXPANSIONS:
+        if token in value:
+            raise ValueError(f"must not contain {token!r} ({why}); expected plain text")
+    return value
+
+
+def _check_timeout(value: str) -> str:
+    match = _DURATION_RE.fullmatch(value)
+    if match is None:
+        raise ValueError("must be a PostgreSQL duration such as '5s', '500ms', '15min' or '1h'")
+    if int(match.group(1)) == 0:
+        raise ValueError("must be more than 0 (PostgreSQL reads 0 as no timeout at all); expected e.g. '5s'")
+    return value
+
+
 IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,99}")
 SECRET_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 _ENV_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
@@ -133,6 +160,29 @@ EnvironmentName = Annotated[
 Duration = Annotated[
     str,
     matching(_DURATION_RE, "must be a PostgreSQL duration such as '5s', '500ms', '15min' or '1h'"),
+]
+# A lock_timeout / statement_timeout: never 0, which PostgreSQL reads as "no timeout".
+Timeout = Annotated[str, AfterValidator(_check_timeout)]
+# Names that reach YAML (job, step, workflow and service names) and the runbook.
+PlainText = Annotated[str, AfterValidator(check_plain_text)]
+# A runs-on label.
+RunnerLabel = Annotated[
+    str,
+    matching(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", "must be a runner label such as 'ubuntu-latest' or 'self-hosted'"),
+]
+# A version pip pins with ==, e.g. squawk-cli==VERSION: digits, dots, a trailing '*'.
+PinnedVersion = Annotated[
+    str,
+    matching(r"[0-9]{1,4}(\.[0-9]{1,6}){0,3}(\.\*)?", "must be a version such as '2.*', '2.60' or '2.60.1'"),
+]
+# A pip requirement (migpipe==0.2.0, migpipe>=0.2,<1, a wheel path or URL).
+Requirement = Annotated[
+    str,
+    AfterValidator(check_plain_text),
+    matching(
+        r"[A-Za-z0-9./][A-Za-z0-9._\-=<>!~*,\[\]@:/+% ]{0,299}",
+        "must be a pip requirement such as 'migpipe==0.2.0' (letters, digits and ._-=<>!~*,[]@:/+% only)",
+    ),
 ]
 ImageRef = Annotated[str, AfterValidator(_check_image)]
 RelPath = Annotated[str, AfterValidator(check_relpath)]

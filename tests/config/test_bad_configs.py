@@ -172,3 +172,27 @@ def test_too_many_problems_are_capped(workspace: Path, run_cli) -> None:
     assert len(lines) == 51
     assert lines[0].startswith("pipeline.toml:13:1: host.unknown_key_0: unknown key")
     assert lines[-1] == "pipeline.toml: 30 more problems not shown (fix the ones above first)"
+
+
+WRONG_TYPE = BAD_DIR / "type-integer-for-string.toml"
+# Every command that reads pipeline.toml (FILE / --root where a command needs them).
+COMMANDS_THAT_READ_THE_CONFIG = [
+    ["generate", "-c", "pipeline.toml", "--root", "repo"],
+    ["verify", "-c", "pipeline.toml", "--root", "repo"],
+    ["check-build", "-c", "pipeline.toml", "--root", "repo"],
+    ["check-build", "-c", "pipeline.toml", "--root", "repo", "pipeline.toml"],
+    ["lint", "-c", "pipeline.toml", "migration.sql"],
+    ["migrate", "-c", "pipeline.toml", "--root", "repo", "--plan-only"],
+    ["deploy", "-c", "pipeline.toml", "--root", "repo", "--sha", "0" * 40],
+    ["approval-check", "-c", "pipeline.toml"],
+]
+
+
+@pytest.mark.parametrize("argv", COMMANDS_THAT_READ_THE_CONFIG, ids=lambda argv: argv[0] + ("+file" if argv[-1] == "pipeline.toml" else ""))
+def test_a_wrong_type_is_located_by_every_command(argv: list[str], workspace: Path, run_cli) -> None:
+    (workspace / "pipeline.toml").write_bytes(WRONG_TYPE.read_bytes())
+    (workspace / "migration.sql").write_text("SELECT 1;\n", encoding="utf-8")
+    result = run_cli(argv, workspace)
+    assert result.code == 2, result.err
+    assert "Traceback" not in result.err + result.out
+    assert result.error_lines == expected_lines(WRONG_TYPE)

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from migpipe.config.host_config import render_commands, render_problems
 from migpipe.config.tables import Deploy, SharedTables
-from migpipe.config.types import Command, OptionalCommand, SecretName, Text, WorkDir
+from migpipe.config.types import Command, OptionalCommand, PlainText, SecretName, Text, WorkDir
 from migpipe.profiles.hosts.base import EntryPoint, HostProfile, HostTable
 from migpipe.yaml_write import dump_yaml
 
@@ -27,7 +27,7 @@ class RenderHost(HostTable):
     """A Render web service that only builds and starts, never migrates."""
 
     name: Literal["render"] = Field(description="Hosting platform.")
-    service_name: Text = Field(description="Render service name.")
+    service_name: PlainText = Field(description="Render service name.")
     service_type: Literal["web", "worker", "pserv"] = Field(
         default="web", description="Render service type."
     )
