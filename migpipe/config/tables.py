@@ -58,7 +58,7 @@ else:
     PackageManager = Literal[tuple(INSTALL_COMMANDS)]
 
 # The jobs the generated workflow defines itself: no test job may take their ids.
-GENERATED_JOB_IDS = ("build-verification", "migrate-prod", "deploy")
+GENERATED_JOB_IDS = ("build-verification", "review", "migrate-plan", "migrate-prod", "deploy")
 
 
 class Project(Section):
