@@ -98,7 +98,7 @@ def _choose_tool(stack: Stack) -> None:
         return
     if len(supported) > 1:
         listed = "; ".join(f"{t.name} in {t.directory} ({t.evidence})" for t in supported)
-        stack.refusal = f"several migration tools on PostgreSQL: {listed}; pipeline.toml governs one (choose with --tool and --working-directory)"
+        stack.refusal = f"several migration tools on PostgreSQL: {listed}; pipeline.toml governs one, and init cannot choose for you (write pipeline.toml by hand for the one to govern)"
         return
     stack.tool = supported[0]
     for finding in unsupported:
