@@ -30,7 +30,9 @@ ACCOUNT_COLUMNS = ["id NO", "email YES", "name YES"]
 SAFE = "20240201000000_add_invoice.sql"
 SAFE_SQL = "-- migrate:up\nCREATE TABLE invoice (id BIGINT PRIMARY KEY, total BIGINT);\n\n-- migrate:down\nDROP TABLE invoice;\n"
 LOCK_TIMEOUT_SECONDS = 2
-SLACK_SECONDS = 8  # process start-up, squawk, psql round trips on a slow runner
+# No wall-clock bound here (speed is for bench/): the lock is held until the run
+# returns, so only lock_timeout can end it (run() fails the test after its own
+# timeout), and the output names the lock timeout as the cause.
 
 
 @pytest.fixture(scope="module")
@@ -148,11 +150,12 @@ def test_a_locked_table_fails_the_run_within_lock_timeout(make_project, backup):
     finally:
         lock.release()
 
-    assert result.seconds < LOCK_TIMEOUT_SECONDS + SLACK_SECONDS, result
     assert project.columns("account") == ACCOUNT_COLUMNS
     assert project.history() == ["20240101000000"]
     if backup:
+        # pg_dump waits for the same lock, with the same limit.
         assert result.returncode == 4, result
+        assert "backup failed, nothing was applied" in result.stderr
     else:
         assert result.returncode == 5, result
         assert "lock timeout" in result.output

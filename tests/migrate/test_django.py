@@ -111,7 +111,9 @@ def test_a_destructive_migration_blocks_the_whole_batch(make_project, kind):
 
 
 LOCK_TIMEOUT_SECONDS = 2
-SLACK_SECONDS = 10  # python start-up (django, squawk), psql round trips on a slow runner
+# No wall-clock bound here (speed is for bench/): the lock is held until the run
+# returns, so only lock_timeout can end it (run() fails the test after its own
+# timeout), and the output names the lock timeout as the cause.
 
 
 def test_a_locked_table_fails_the_run_within_lock_timeout_and_changes_nothing(make_project):
@@ -130,7 +132,6 @@ def test_a_locked_table_fails_the_run_within_lock_timeout_and_changes_nothing(ma
         lock.release()
 
     assert result.returncode == 5, result
-    assert result.seconds < LOCK_TIMEOUT_SECONDS + SLACK_SECONDS, result
     assert "lock timeout" in result.output
     assert project.columns("shop_account") == ACCOUNT_COLUMNS
     assert project.history() == ["shop.0001_initial"]

@@ -42,7 +42,9 @@ ACCOUNT_COLUMNS = ["id NO", "email YES", "name YES"]
 SAFE = ("0001_add_invoice", 1700000001000)
 SAFE_SQL = "CREATE TABLE \"invoice\" (\"id\" bigint PRIMARY KEY NOT NULL, \"total\" bigint);\n"
 LOCK_TIMEOUT_SECONDS = 2
-SLACK_SECONDS = 8  # process start-up, squawk, psql round trips on a slow runner
+# No wall-clock bound here (speed is for bench/): the lock is held until the run
+# returns, so only lock_timeout can end it (run() fails the test after its own
+# timeout), and the output names the lock timeout as the cause.
 
 
 class DrizzleProject(NodeToolProject):
@@ -166,7 +168,6 @@ def test_a_locked_table_fails_the_run_within_lock_timeout(make_project):
         lock.release()
 
     assert result.returncode == 5, result
-    assert result.seconds < LOCK_TIMEOUT_SECONDS + SLACK_SECONDS, result
     # drizzle-kit (0.31.10 and later) does not print the database error; the
     # script says so, and the server log shows it was the lock timeout, in
     # drizzle-kit's session, on the migration's statement.

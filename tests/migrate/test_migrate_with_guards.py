@@ -146,7 +146,9 @@ def test_sql_squawk_cannot_parse_is_blocked_rather_than_waved_through(make_proje
 
 
 LOCK_TIMEOUT_SECONDS = 2
-SLACK_SECONDS = 8  # process start-up, squawk, psql round trips on a slow runner
+# No wall-clock bound here (speed is for bench/): the lock is held until the run
+# returns, so only lock_timeout can end it (run() fails the test after its own
+# timeout), and the output names the lock timeout as the cause.
 
 
 @pytest.mark.parametrize("backup", [False, True], ids=["no-backup", "backup"])
@@ -163,7 +165,6 @@ def test_a_locked_table_fails_the_run_within_lock_timeout(make_project, backup):
     finally:
         lock.release()
 
-    assert result.seconds < LOCK_TIMEOUT_SECONDS + SLACK_SECONDS, result
     assert project.columns("account") == ACCOUNT_COLUMNS
     if backup:
         # pg_dump waits for the same lock, with the same limit.

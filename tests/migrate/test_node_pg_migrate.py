@@ -30,7 +30,9 @@ ACCOUNT_COLUMNS = ["id NO", "email YES", "name YES"]
 SAFE = "1700000000001_add-invoice"
 SAFE_SQL = "-- Up Migration\nCREATE TABLE invoice (id BIGINT PRIMARY KEY, total BIGINT);\n\n-- Down Migration\nDROP TABLE invoice;\n"
 LOCK_TIMEOUT_SECONDS = 2
-SLACK_SECONDS = 8  # process start-up, squawk, psql round trips on a slow runner
+# No wall-clock bound here (speed is for bench/): the lock is held until the run
+# returns, so only lock_timeout can end it (run() fails the test after its own
+# timeout), and the output names the lock timeout as the cause.
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +157,6 @@ def test_a_locked_table_fails_the_run_within_lock_timeout(make_project):
         lock.release()
 
     assert result.returncode == 5, result
-    assert result.seconds < LOCK_TIMEOUT_SECONDS + SLACK_SECONDS, result
     assert "lock timeout" in result.output
     assert project.columns("account") == ACCOUNT_COLUMNS
     assert project.history() == [INIT]

@@ -172,3 +172,36 @@ def test_a_hostile_password_never_reaches_a_command_line_or_any_output(make_proj
     for result in (blocked, applied, wrong):
         for spelling in spellings:
             assert spelling not in result.output, (spelling, result)
+
+
+# ---- backup upload ---------------------------------------------------------------
+
+
+def test_the_upload_command_runs_as_written_with_the_dump_in_backup_file(make_project, tmp_path: Path):
+    # The command reaches no generated file any more: `migpipe migrate` reads it
+    # from pipeline.toml and runs it with bash. Quotes, `$` and `;` must arrive
+    # exactly as the user wrote them.
+    received = tmp_path / "received"
+    command = f"""cp "$BACKUP_FILE" {received}; printf '%s' 'a"b $HOME' > {received}.text"""
+    project: MigrateProject = make_project(overrides={"backup": {"mode": "dump", "upload_command": command}})
+    project.add_migration(INIT, INIT_SQL)
+
+    result = project.run()
+
+    assert result.returncode == 0, result
+    assert "backup uploaded" in result.stdout
+    assert (Path(f"{received}.text")).read_text() == 'a"b $HOME'
+    [dump] = project.runner_temp.glob("migpipe-backups/*")
+    assert received.read_bytes() == dump.read_bytes()
+    assert project.applied_migrations() == [INIT]
+
+
+def test_a_failed_upload_applies_nothing_and_exits_4(make_project):
+    project: MigrateProject = make_project(overrides={"backup": {"mode": "dump", "upload_command": "exit 7"}})
+    project.add_migration(INIT, INIT_SQL)
+
+    result = project.run()
+
+    assert result.returncode == 4, result
+    assert "uploading the backup failed, nothing was applied" in result.output
+    assert not project.table_exists("account")
