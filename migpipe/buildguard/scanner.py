@@ -261,6 +261,11 @@ class Scanner:
         for command in split_commands(text):
             line = step.line + command.line - 1 if spans_lines else step.line
             here = (*chain, Step(step.file, line, step.what))
+            if any((link.file, link.line) == (step.file, line) for link in chain):
+                # A script that reaches itself would loop for ever when run: the
+                # reading is wrong somewhere, so say so rather than recurse.
+                self._unresolved(step.file, "reaches itself again (a cycle): not followed further", here)
+                continue
             words = cmd.strip_prefix(list(command.words))
             if words and words[0].text in ("cd", "pushd"):
                 context = self._cd(context, words[1:])

@@ -93,3 +93,33 @@ def test_migpipe_own_migrate_prod_job_is_not_reported(tmp_path: Path) -> None:
     assert [finding.chain[0] for finding in report.findings] == [
         ".github/workflows/ci-cd.yml:14 jobs.deploy.steps[0] (DATABASE_URL comes from secrets)"
     ]
+
+
+def test_bun_build_is_the_bundler_not_the_build_script(tmp_path: Path) -> None:
+    # inbox-zero's packages/api: "build": "bun build src/main.ts ..." was read as
+    # the script calling itself, 40 links deep.
+    (tmp_path / "package.json").write_text(
+        '{"scripts": {"build": "bun build src/main.ts --outfile bin/api.js --target node"}}'
+    )
+    (tmp_path / "Procfile").write_text("web: bun run build\n")
+
+    report = check_repository(Scanner(tmp_path, COMMON_FORBIDDEN))
+
+    assert (report.findings, report.unresolved) == ([], [])
+
+
+def test_a_script_that_reaches_itself_is_a_cycle_not_a_deep_chain(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"scripts": {"build": "npm run build"}}')
+    (tmp_path / "Procfile").write_text("web: npm run build\n")
+
+    report = check_repository(Scanner(tmp_path, COMMON_FORBIDDEN))
+
+    # Reached from the Procfile and from Heroku's own run of the build script.
+    assert report.findings == []
+    assert [(item.reason, item.chain) for item in report.unresolved] == [
+        (
+            "reaches itself again (a cycle): not followed further",
+            ("Procfile:1 web", "package.json:1 scripts.build", "package.json:1 scripts.build"),
+        ),
+        ("reaches itself again (a cycle): not followed further", ("package.json:1 scripts.build", "package.json:1 scripts.build")),
+    ]
