@@ -95,8 +95,8 @@ def render_pipeline_toml(adoption: Adoption, schema_url: str) -> str:
         f"# pipeline.toml: the database-migration policy of {name}.\n"
         "# Written by `migpipe init` from what the repository already had; the comment\n"
         "# after each value says where it came from (\"not detected\": check it).\n"
-        "# migpipe compiles this file into the CI workflow, the guard scripts, render.yaml\n"
-        "# and the runbook. Edit it, then run `migpipe generate`; CI runs `migpipe verify`.\n"
+        "# migpipe compiles this file into the CI workflow, the guard scripts, the host's\n"
+        "# config and the runbook. Edit it, then run `migpipe generate`; CI runs `migpipe verify`.\n"
     )
     out += _report(adoption)
     out += "\nversion = 1\n"
