@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migpipe.errors import EXIT_OK, InitError
+
+if TYPE_CHECKING:
+    from migpipe.pipeline import Pipeline
 
 CONFIG_NAME = "pipeline.toml"
 
@@ -38,7 +41,11 @@ def run(root: str, force: bool = False, host: str | None = None) -> int:
 
     adoption = detect_repo(root_path, host)
     text = render_pipeline_toml(adoption, _schema_url())
-    _check(text, str(target), parse_toml)
+    pipeline = _check(text, str(target), parse_toml)
+    still = _still_migrating(root_path, pipeline)
+    if still:
+        adoption.not_carried.extend(still)
+        text = render_pipeline_toml(adoption, _schema_url())
 
     for line in adoption.detected:
         print(f"detected      {line}")
@@ -57,14 +64,37 @@ def run(root: str, force: bool = False, host: str | None = None) -> int:
     return EXIT_OK
 
 
-def _check(text: str, display: str, parse_toml: Callable[[str, str], dict[str, Any]]) -> None:
+def _still_migrating(root: Path, pipeline: Pipeline) -> list[str]:
+    """What the build guard will still find once generate has replaced the workflow and host config.
+
+    Init takes migrations out of the host config it regenerates; another host
+    config (a Dockerfile, a compose file, a second platform's config) keeps
+    its own, and build-verification would fail on the team's first run
+    without saying so here.
+    """
+    from migpipe.buildguard import Scanner
+    from migpipe.buildguard.repository import check_repository
+    from migpipe.profiles.tools.registry import COMMON_FORBIDDEN
+
+    replaced = set(pipeline.output_paths().values())
+    report = check_repository(Scanner(root, COMMON_FORBIDDEN))
+    return [
+        f"{finding.entry_file}: still migrates, so build-verification will fail: {finding}; remove the "
+        f"migration, or exempt it in pipeline.toml ([[guards.exempt]] path = {finding.entry_file!r} "
+        "and a reason) if that entry point is not deployed"
+        for finding in report.failing
+        if finding.entry_file not in replaced
+    ]
+
+
+def _check(text: str, display: str, parse_toml: Callable[[str, str], dict[str, Any]]) -> Pipeline:
     """Never write a pipeline.toml that migpipe itself would reject."""
     from pydantic import ValidationError
 
     from migpipe.pipeline import Pipeline
 
     try:
-        Pipeline.model_validate(parse_toml(text, display), strict=True)
+        return Pipeline.model_validate(parse_toml(text, display), strict=True)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise InitError(f"the detected values do not make a valid {CONFIG_NAME} ({problems}); nothing was written") from None

@@ -228,3 +228,30 @@ def test_generate_names_every_referenced_path_that_is_missing(tmp_path, capsys) 
     assert "tool.schema_path: 'prisma/schema.prisma' does not exist" in err
     assert "tool.migrations_dir: 'prisma/migrations' does not exist" in err
     assert not (tmp_path / ".github").exists()
+
+
+def test_init_names_what_the_guard_will_still_find_after_generate(tmp_path, capsys) -> None:
+    # render.yaml is regenerated without its migration; a Dockerfile the team
+    # also ships (here: a self-hosting image) keeps its own, and the first
+    # build-verification run would fail on it without init saying so.
+    repo = fixture_repo(tmp_path, "prisma6-npm-vercel")
+    (repo / "docker").mkdir()
+    (repo / "docker" / "start.sh").write_text("#!/bin/sh\nnpx prisma migrate deploy\nexec node server.js\n")
+    (repo / "Dockerfile").write_text("FROM node:20\nCOPY docker/start.sh /app/start.sh\nCMD [\"/app/start.sh\"]\n")
+
+    code, out, _ = init(capsys, repo)
+
+    assert code == 0
+    still = [line for line in out.splitlines() if "still migrates" in line]
+    assert len(still) == 1, out
+    assert still[0].startswith("not carried   Dockerfile: still migrates, so build-verification will fail: Dockerfile:3 CMD")
+    assert "[[guards.exempt]] path = 'Dockerfile'" in still[0]
+    assert "#   - Dockerfile: still migrates" in (repo / "pipeline.toml").read_text()
+    # The host config init regenerates is not among them: generate takes its migration out.
+    assert not any("render.yaml" in line.split(":")[0] for line in still)
+
+    # And without the Dockerfile, init says nothing of the kind.
+    (repo / "Dockerfile").unlink()
+    code, out, _ = init(capsys, repo, "--force")
+    assert code == 0
+    assert "still migrates" not in out
