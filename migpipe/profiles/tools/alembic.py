@@ -31,46 +31,6 @@ FORBIDDEN: tuple[ForbiddenCommand, ...] = (
     ForbiddenCommand("alembic via flask db upgrade|downgrade", r"\bflask\b(?!.*\s--sql\b).*\sdb\s+(upgrade|downgrade)\b"),
 )
 
-# Writes one line per pending revision, oldest first, to a file:
-# "REVISION<tab>FROM<tab>FILE", FROM being the revision it upgrades from
-# ("base" for a first revision) and FILE its path as the user knows it.
-# Reads only the revision files, never the database.
-_PENDING_HELPER = '''\
-# Pending Alembic revisions, oldest first, as "REVISION<tab>FROM<tab>FILE"
-# lines. $1: alembic.ini; the rest: the revisions alembic_version holds.
-alembic_pending_revisions() {
-  python3 - "$@" <<'PYTHON'
-import os
-import sys
-
-try:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-except ImportError as error:
-    sys.exit(f"python3 cannot import alembic ({error}); run this script where the app's requirements are installed")
-
-config_file, *current = sys.argv[1:]
-try:
-    script = ScriptDirectory.from_config(Config(config_file))
-    heads = script.get_heads()
-    if len(heads) > 1:
-        sys.exit(
-            f"the revisions have {len(heads)} heads ({', '.join(sorted(heads))}); "
-            "merge them first (alembic merge heads), so the order they run in is decided"
-        )
-    # What `alembic upgrade heads` would run from the current heads, in order.
-    revisions = reversed(list(script.iterate_revisions("heads", tuple(current), implicit_base=True)))
-    for revision in revisions:
-        down = revision.down_revision
-        # A merge revision upgrades from several; linting from the first one
-        # may lint the others' SQL twice, never less.
-        start = (down if isinstance(down, str) else down[0]) if down else "base"
-        print(f"{revision.revision}\\t{start}\\t{os.path.relpath(revision.path)}")
-except Exception as error:  # Alembic's own errors say what is wrong
-    sys.exit(f"alembic: {error}")
-PYTHON
-}'''
-
 
 class AlembicTool(ToolTable):
     """Alembic (SQLAlchemy); also Flask-Migrate, which is Alembic behind `flask db`."""
@@ -86,7 +46,6 @@ TABLE: type[AlembicTool] = AlembicTool
 
 
 def build(tool: AlembicTool, shared: SharedTables) -> ToolProfile:
-    url_env = shared.test_database.url_env
     config = shlex.quote(tool.config_path)
     run = f"alembic -c {config}"
     return ToolProfile(
@@ -98,32 +57,6 @@ def build(tool: AlembicTool, shared: SharedTables) -> ToolProfile:
         # alembic check compares the models with a database at head.
         review_drift_commands=(f"{run} upgrade head", f"{run} check"),
         review_drift_database=True,
-        # The heads of what was applied (one row, or one per branch).
-        list_applied_sql="SELECT version_num AS migration_name FROM {table} ORDER BY version_num",
-        # Alembic keeps no record of a failed revision: its transaction is
-        # rolled back, alembic_version included.
-        list_failed_sql=None,
-        shell_helpers=_PENDING_HELPER,
-        list_pending_body=(
-            "# $applied: the heads alembic_version holds (one per line, none yet when empty).\n"
-            "local revisions\n"
-            f"mapfile -t revisions < <(printf '%s\\n' \"$applied\" | sed '/^$/d')\n"
-            f'alembic_pending_revisions {config} "${{revisions[@]}}" >"$work_dir/alembic-pending" || return 1\n'
-            "cut -f 1 \"$work_dir/alembic-pending\""
-        ),
-        pending_sql_file_body=(
-            "# The SQL Alembic prints for this revision alone, in offline mode.\n"
-            "local from file sql_file\n"
-            "IFS=$'\\t' read -r from file < <(awk -F '\\t' -v revision=\"$1\" '$1 == revision { print $2 \"\\t\" $3 }' \"$work_dir/alembic-pending\")\n"
-            'sql_file="$work_dir/sql/$file"\n'
-            'mkdir -p "$(dirname "$sql_file")"\n'
-            f'if ! {run} upgrade "$from:$1" --sql >"$sql_file" 2>"$work_dir/alembic-error"; then\n'
-            '  tail -n 5 "$work_dir/alembic-error" >&2\n'
-            "  return 1\n"
-            "fi\n"
-            "printf '%s\\n' \"$sql_file\""
-        ),
-        apply_body=f'{url_env}="$APPLY_URL" {run} upgrade head',
         # Alembic connects through SQLAlchemy and psycopg, i.e. libpq.
         timeouts_via="pgoptions",
         required_commands=("alembic",),

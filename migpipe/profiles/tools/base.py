@@ -6,10 +6,12 @@ table of pipeline.toml (a ``ToolTable``), the commands that apply its
 migrations (forbidden on every host's build path) and ``build``, which
 turns its validated table into a ``ToolProfile``.
 
-A profile is data plus a few shell snippets. Templates never ask "is this
-Prisma?"; they render whatever the profile says. The shell snippets are the
-bodies of bash functions in migrate-with-guards.sh; each names, in its
-docstring in ``ToolProfile``, what it may use and what it must print.
+A profile is data the compiler renders: the commands that build the test
+jobs' database, the setup steps CI runs first, the commands forbidden on the
+build path, the drift check, how the applying session gets its timeouts, the
+recovery advice for the runbook, ... Templates never ask "is this Prisma?";
+they render whatever the profile says. Applying in production is not here:
+that is the runtime's per-tool part (migpipe/runtime/tools/).
 """
 from __future__ import annotations
 
@@ -52,49 +54,15 @@ class SetupStep:
 
 @dataclass(frozen=True)
 class ToolProfile:
-    # A shell identifier (it prefixes the script's function names).
+    # The tool's identifier (e.g. "alembic").
     name: str
     label: str
     # What the CI jobs set up to run the tool: "node" or "python".
     runtime: str
-    # The table where the tool records applied migrations (for messages and
-    # the history query below).
+    # The table where the tool records applied migrations (for messages).
     history_table: str
     # Commands the test jobs run to build their database with real migrations.
     test_database_commands: tuple[str, ...]
-    # --- migrate-with-guards.sh --------------------------------------------
-    # Bodies of bash functions. Available to them: $MIGRATIONS_DIR, $work_dir
-    # (a private temp dir), $applied (names from list_applied_sql, one per
-    # line), psql_run (psql on the target database, history schema in the
-    # psql variable :schema), $APPLY_URL (the URL with the timeouts added).
-    #
-    # list_pending_body: print the pending migrations' names, in apply order;
-    #   return non-zero (after saying why on stderr) when they cannot be
-    #   known, and the script stops with exit 3.
-    #   None: every name list_local_body prints that $applied does not hold.
-    # list_local_body: print every local migration's name (used when
-    #   list_pending_body is None).
-    # pending_sql_file_body: given a pending name ($1), print the path of a
-    #   file holding exactly the SQL it will run. Paths print as the user
-    #   knows them. When only part of the file runs (an up section, not the
-    #   down one), copy it to $work_dir/masked/<its path> with every other
-    #   line blanked, and print that path: findings then name the user's file
-    #   and line, the line numbers being the same. When the migration is code, write the SQL it will run to
-    #   $work_dir/sql/<the migration as the user knows it> (a file path such
-    #   as alembic/versions/1a2b_add_x.py, or a name) and print that path:
-    #   findings then read "<that>, line N of its SQL" and quote the line.
-    #   Return non-zero (after saying why on stderr) when the SQL cannot be
-    #   produced; the script stops with exit 3.
-    # apply_body: apply every pending migration.
-    list_applied_sql: str | None
-    list_failed_sql: str | None
-    pending_sql_file_body: str
-    apply_body: str
-    list_local_body: str | None = None
-    list_pending_body: str | None = None
-    # Complete bash functions the bodies above may call, rendered as written
-    # (not indented, so they may hold heredocs, e.g. a python3 helper).
-    shell_helpers: str | None = None
     # Optional check that the migrations match the schema (exit non-zero on
     # drift), run before linting when pipeline.toml asks for it.
     drift_check_body: str | None = None
@@ -116,10 +84,8 @@ class ToolProfile:
     # Query-string parameters of the tool's URL that libpq does not know
     # (removed before psql / pg_dump see the URL).
     url_only_params: tuple[str, ...] = ()
-    # URL parameter naming the schema that holds the history table, if any.
-    schema_param: str | None = None
     # The schema that holds the history table when the tool keeps it in a
-    # fixed one of its own, whatever the URL says (then schema_param is unused).
+    # fixed one of its own, whatever the URL says.
     history_schema: str | None = None
     # Every tool's apply commands (a migration is a migration, whatever tool
     # this project uses); filled in by migpipe.profiles.tools.

@@ -35,32 +35,6 @@ DEFAULT_MIGRATIONS_DIR = "db/migrations"
 DEFAULT_MIGRATIONS_TABLE = "schema_migrations"
 DEFAULT_URL_ENV = "DATABASE_URL"
 
-# Files dbmate applies, oldest first: <version>_<name>.sql whose version
-# (the leading digits) schema_migrations does not hold.
-_LIST_PENDING = """\
-# dbmate applies every <version>_<name>.sql whose version (its leading
-# digits) the history table does not hold, in file name order.
-local file name version
-for file in "$MIGRATIONS_DIR"/*.sql; do
-  [ -f "$file" ] || continue
-  name=${file##*/}
-  version=${name%%[!0-9]*}
-  [ -n "$version" ] || continue
-  grep -qxF -- "$version" <<<"$applied" || printf '%s\\n' "$name"
-done
-return 0"""
-
-# Only `-- migrate:up` up to `-- migrate:down` runs: lint a copy of the file
-# with every other line blanked, so line numbers stay the file's.
-_PENDING_SQL_FILE = """\
-# dbmate runs only the `-- migrate:up` section: lint a copy with every other
-# line blanked, so line numbers stay the file's.
-local masked="$work_dir/masked/$MIGRATIONS_DIR/$1"
-mkdir -p "${masked%/*}"
-awk '/^--[ \\t]*migrate:up/ { up = 1 } /^--[ \\t]*migrate:down/ { up = 0 } { print (up ? $0 : "") }' \\
-  "$MIGRATIONS_DIR/$1" >"$masked"
-printf '%s\\n' "$masked\""""
-
 
 class DbmateTool(ToolTable):
     """dbmate: plain SQL files with `-- migrate:up` / `-- migrate:down` sections."""
@@ -93,18 +67,9 @@ def build(tool: DbmateTool, shared: SharedTables) -> ToolProfile:
         # `up` also creates the database if it does not exist yet.
         test_database_commands=(f"{run} up",),
         test_database_url_query="sslmode=disable",
-        list_applied_sql="SELECT version AS migration_name FROM {table} ORDER BY version",
-        # A failed migration's transaction is rolled back, its record included.
-        list_failed_sql=None,
-        list_pending_body=_LIST_PENDING,
-        pending_sql_file_body=_PENDING_SQL_FILE,
-        # `migrate`, not `up`: the production database exists; never create one.
-        apply_body=f'{url_env}="$APPLY_URL" {run} migrate',
         timeouts_via="url-params",
         # lib/pq sends these to the server as settings; psql would refuse them.
         url_only_params=("lock_timeout", "search_path", "statement_timeout"),
-        # dbmate keeps schema_migrations in the first schema of search_path.
-        schema_param="search_path",
         required_commands=(exec_prefix.split()[0],),
         recovery=(
             "dbmate runs each migration in a transaction of its own and records its version in "

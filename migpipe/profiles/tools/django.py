@@ -44,13 +44,10 @@ TABLE: type[DjangoTool] = DjangoTool
 
 
 def build(tool: DjangoTool, shared: SharedTables) -> ToolProfile:
-    url_env = shared.test_database.url_env
     settings = f" --settings={shlex.quote(tool.settings_module)}" if tool.settings_module else ""
     manage_py = shlex.quote(tool.manage_py)
-    # CI's setup-python provides `python`; the migrate script already needs
-    # `python3` for its own helpers, and a bare Debian/Ubuntu has only that.
+    # CI's setup-python provides `python`.
     ci_manage = f"python {manage_py}"
-    script_manage = f"python3 {manage_py}"
     return ToolProfile(
         name="django",
         label="Django",
@@ -60,32 +57,6 @@ def build(tool: DjangoTool, shared: SharedTables) -> ToolProfile:
         # Models changed without a migration: makemigrations would write one.
         review_drift_commands=(f"{ci_manage} makemigrations --check --dry-run{settings}",),
         review_drift_database=True,
-        # Pending comes from Django itself (list_pending_body), which reads the table.
-        list_applied_sql=None,
-        # Django records a migration only once it succeeded; a failed one is
-        # rolled back with its transaction.
-        list_failed_sql=None,
-        list_pending_body=(
-            "# Every migration in the order migrate runs them: \"[X]  app.name\" when\n"
-            "# applied, \"[ ]  app.name\" when not.\n"
-            "local plan\n"
-            f'if ! plan=$({script_manage} showmigrations --plan{settings} 2>"$work_dir/django-error"); then\n'
-            '  tail -n 5 "$work_dir/django-error" >&2\n'
-            "  return 1\n"
-            "fi\n"
-            "printf '%s\\n' \"$plan\" | sed -n 's/^\\[ \\]  *//p'"
-        ),
-        pending_sql_file_body=(
-            "# The SQL Django prints for this migration ($1 is app.name).\n"
-            'local sql_file="$work_dir/sql/$1"\n'
-            'mkdir -p "$work_dir/sql"\n'
-            f'if ! {script_manage} sqlmigrate "${{1%%.*}}" "${{1#*.}}"{settings} >"$sql_file" 2>"$work_dir/django-error"; then\n'
-            '  tail -n 5 "$work_dir/django-error" >&2\n'
-            "  return 1\n"
-            "fi\n"
-            "printf '%s\\n' \"$sql_file\""
-        ),
-        apply_body=f'{url_env}="$APPLY_URL" {script_manage} migrate --noinput{settings}',
         # Django connects through psycopg (2 or 3), i.e. libpq.
         timeouts_via="pgoptions",
         recovery=(

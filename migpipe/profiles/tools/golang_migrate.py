@@ -34,34 +34,6 @@ FORBIDDEN: tuple[ForbiddenCommand, ...] = (
     ForbiddenCommand("golang-migrate up|down|goto", r"^(\S*/)?migrate\s(.*\s)?(up|down|goto)(\s|$)"),
 )
 
-_LIST_PENDING = """\
-# golang-migrate applies every <version>_<title>.up.sql above the version
-# it recorded ($applied; empty: none yet), in version order.
-local file name version
-for file in "$MIGRATIONS_DIR"/*.up.sql; do
-  [ -f "$file" ] || continue
-  name=${file##*/}
-  version=${name%%[!0-9]*}
-  [ -n "$version" ] || continue
-  if [ -z "$applied" ] || [ "$((10#$version))" -gt "$((10#$applied))" ]; then
-    printf '%s\\t%s\\n' "$((10#$version))" "$name"
-  fi
-done | sort -n -k 1,1 | cut -f 2"""
-
-_HELPERS = """\
-# Prints $APPLY_URL without its password (lib/pq reads it from PGPASSWORD).
-golang_migrate_url_without_password() {
-  python3 -c '
-import os
-import urllib.parse as urlparse
-
-parts = urlparse.urlsplit(os.environ["APPLY_URL"])
-userinfo, at, hosts = parts.netloc.rpartition("@")
-user = userinfo.partition(":")[0]
-print(urlparse.urlunsplit(parts._replace(netloc=f"{user}{at}{hosts}")))
-'
-}"""
-
 
 GoModuleVersion = Annotated[str, matching(r"v[0-9]+\.[0-9]+\.[0-9]+", "must be a golang-migrate release such as 'v4.18.3'")]
 GoVersion = Annotated[str, matching(r"1\.[0-9]{1,3}(\.[0-9]{1,3})?", "must be a Go version such as '1.24' or '1.24.4'")]
@@ -92,17 +64,6 @@ def build(tool: GolangMigrateTool, shared: SharedTables) -> ToolProfile:
         history_table="schema_migrations",
         test_database_commands=(f'migrate -path {path} -database "${shared.test_database.url_env}" up',),
         test_database_url_query="sslmode=disable",
-        list_applied_sql="SELECT version::text AS migration_name FROM {table} WHERE NOT dirty",
-        # A dirty version is a migration that failed part-way.
-        list_failed_sql="SELECT version::text AS migration_name FROM {table} WHERE dirty",
-        list_pending_body=_LIST_PENDING,
-        pending_sql_file_body="printf '%s\\n' \"$MIGRATIONS_DIR/$1\"",
-        shell_helpers=_HELPERS,
-        apply_body=(
-            "local url\n"
-            "url=$(APPLY_URL=$APPLY_URL golang_migrate_url_without_password) || return 1\n"
-            f'PGPASSWORD=$DB_PASSWORD migrate -path {path} -database "$url" up'
-        ),
         timeouts_via="url-params",
         # golang-migrate's own x- parameters, and what lib/pq sends as settings.
         url_only_params=(
@@ -115,7 +76,6 @@ def build(tool: GolangMigrateTool, shared: SharedTables) -> ToolProfile:
             "x-multi-statement-max-size",
             "x-statement-timeout",
         ),
-        schema_param="search_path",
         required_commands=("migrate",),
         setup_steps=(
             SetupStep(

@@ -35,31 +35,6 @@ FORBIDDEN: tuple[ForbiddenCommand, ...] = (
     ForbiddenCommand("knex migrate:latest|up|down|rollback", r"\bknex\b.*\smigrate:(latest|up|down|rollback)\b"),
 )
 
-_LIST_LOCAL = """\
-# Knex loads .js, .cjs, .mjs and .ts files; it records them by file name.
-local file
-for file in "$MIGRATIONS_DIR"/*.js "$MIGRATIONS_DIR"/*.cjs "$MIGRATIONS_DIR"/*.mjs "$MIGRATIONS_DIR"/*.ts; do
-  [ -f "$file" ] && printf '%s\\n' "${file##*/}"
-done
-return 0"""
-
-_PENDING_SQL_FILE = """\
-# Knex cannot print the SQL a migration runs, so there is nothing to lint.
-# Only a migration a person has read, and marked so, goes on.
-local file="$MIGRATIONS_DIR/$1" reason sql_file
-reason=$(sed -n 's|^[[:space:]]*//[[:space:]]*migpipe-reviewed:[[:space:]]*\\([^[:space:]].*\\)$|\\1|p' "$file" | head -n 1)
-if [ -z "$reason" ]; then
-  printf '%s is JavaScript and Knex cannot print the SQL it runs, so it cannot be linted.\\n' "$file" >&2
-  printf 'Read it; if every statement is expand-only, add a line "// migpipe-reviewed: REASON" to it.\\n' >&2
-  return 1
-fi
-printf 'migrate-with-guards: WARNING: %s was NOT linted (Knex cannot print its SQL); reviewed: %s\\n' "$file" "$reason" >&2
-# An empty SQL file: squawk has nothing to check, and says so by passing.
-sql_file="$work_dir/sql/$file"
-mkdir -p "${sql_file%/*}"
-printf -- '-- %s: not linted, reviewed by a person\\n' "$file" >"$sql_file"
-printf '%s\\n' "$sql_file\""""
-
 
 class KnexTool(ToolTable):
     """Knex migrations (JavaScript)."""
@@ -75,7 +50,6 @@ TABLE: type[KnexTool] = KnexTool
 
 def build(tool: KnexTool, shared: SharedTables) -> ToolProfile:
     exec_prefix = node_exec(shared.project.package_manager)
-    url_env = shared.test_database.url_env
     run = f"{exec_prefix} knex --knexfile {shlex.quote(tool.knexfile)}"
     return ToolProfile(
         name="knex",
@@ -83,12 +57,6 @@ def build(tool: KnexTool, shared: SharedTables) -> ToolProfile:
         runtime="node",
         history_table=tool.migrations_table,
         test_database_commands=(f"{run} migrate:latest",),
-        list_applied_sql="SELECT name AS migration_name FROM {table} ORDER BY id",
-        # Knex records a migration only once it succeeded.
-        list_failed_sql=None,
-        list_local_body=_LIST_LOCAL,
-        pending_sql_file_body=_PENDING_SQL_FILE,
-        apply_body=f'{url_env}="$APPLY_URL" {run} migrate:latest',
         timeouts_via="url-options",
         url_only_params=("ssl", "uselibpqcompat"),
         required_commands=(exec_prefix.split()[0],),

@@ -69,31 +69,12 @@ def build(tool: PrismaTool, shared: SharedTables) -> ToolProfile:
             f"{run} migrate diff --from-migrations {shlex.quote(tool.migrations_dir)} "
             f'--to-schema-datamodel {shlex.quote(tool.schema_path)} --shadow-database-url "$SHADOW_DATABASE_URL" --exit-code'
         )
-    url_env = shared.test_database.url_env
     return ToolProfile(
         name="prisma",
         label=f"Prisma {tool.version}",
         runtime="node",
         history_table="_prisma_migrations",
         test_database_commands=(reset, deploy),
-        list_applied_sql=(
-            "SELECT migration_name FROM {table} "
-            "WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name"
-        ),
-        list_failed_sql=(
-            "SELECT migration_name FROM {table} "
-            "WHERE finished_at IS NULL AND rolled_back_at IS NULL ORDER BY migration_name"
-        ),
-        # Prisma keeps one folder per migration, holding migration.sql.
-        list_local_body=(
-            'local dir\n'
-            'for dir in "$MIGRATIONS_DIR"/*/; do\n'
-            '  [ -f "${dir}migration.sql" ] && basename "$dir"\n'
-            'done\n'
-            'return 0'
-        ),
-        pending_sql_file_body='printf \'%s\\n\' "$MIGRATIONS_DIR/$1/migration.sql"',
-        apply_body=f'{url_env}="$APPLY_URL" {deploy}',
         # Prisma 6 takes the shadow database on the command line; Prisma 7 from
         # datasource.shadowDatabaseUrl in prisma.config.ts, which must read
         # env("SHADOW_DATABASE_URL").
@@ -115,7 +96,6 @@ def build(tool: PrismaTool, shared: SharedTables) -> ToolProfile:
             "max_connection_lifetime",
             "max_idle_connection_lifetime",
         ),
-        schema_param="schema",
         required_commands=(exec_prefix.split()[0],),
         # Prisma's schema engine takes pg_advisory_lock(72707369) for the
         # whole of `migrate deploy` (and waits at most 10 s for it).
