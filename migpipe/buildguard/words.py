@@ -77,8 +77,10 @@ _INSTALL = frozenset({"install", "i", "ci", "add", "isntall"})
 # pnpm / yarn / bun commands that are theirs, never a package script of that name.
 _PM_BUILTINS = frozenset({"deploy", "publish", "pack", "prune", "fetch", "store", "config", "set", "cache", "why", "list", "ls", "outdated", "audit", "link", "unlink", "import", "rebuild", "remove", "rm", "update", "up", "upgrade", "init", "create", "patch", "patch-commit", "licenses", "env", "setup", "bin", "root", "info", "version", "npm", "plugin", "constraints", "dedupe"})
 # bun's own commands win over a package script of the same name (`bun build` is
-# its bundler, `bun test` its test runner): only `bun run NAME` is sure to be a script.
-_BUN_BUILTINS = frozenset({"build", "test", "repl", "init", "create", "upgrade", "pm", "outdated", "audit", "info", "why", "patch", "publish", "link", "unlink", "remove", "update", "add", "install", "i", "x", "exec"})
+# its bundler, `bun test` its test runner): only `bun run NAME` is sure to be a
+# script. The ones bun shares with pnpm / yarn are in _PM_BUILTINS, its install
+# commands in _INSTALL, `bun x` / `bun exec` unwrap like `pnpm exec`.
+_BUN_BUILTINS = frozenset({"build", "test", "repl", "pm"})
 # What `npm install` (with no package argument) runs of the project's own scripts.
 INSTALL_LIFECYCLE = ("preinstall", "install", "postinstall", "prepare")
 
@@ -214,7 +216,7 @@ def _package_manager_call(program: str, args: list[Word]) -> ScriptCall | None:
     command, after = rest[0].text, rest[1:]
     if command in _SUBCOMMAND_WRAPPERS[program] or command in ("exec", "dlx", "x"):
         return None  # `pnpm exec prisma ...` runs a binary: unwrap() handles it
-    if program == "bun" and command in _BUN_BUILTINS - _INSTALL:
+    if program == "bun" and command in _BUN_BUILTINS:
         return None  # `bun build src/main.ts`: bun's bundler, not the "build" script
     if command in _PM_BUILTINS and program != "npm" or command in ("deploy", "publish", "pack"):
         return None  # a package manager's own command, not a script
