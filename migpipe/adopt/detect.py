@@ -110,15 +110,13 @@ def detect_repo(root: Path, host: str | None = None) -> Adoption:
     package_manager = _project(root, package, render, stack, adoption)
     _tool(stack.tool, adoption)
     _test_database_url(stack.tool, adoption)
+    adoption.set("host", "name", stack.host.name, stack.host.evidence)
     if stack.host.name == "render":
         _host(root, package, package_manager, render, adoption)
     elif stack.host.name == "fly":
         _fly(repo, stack.host, adoption)
     elif stack.host.name == "heroku":
         _heroku(repo, package, package_manager, adoption)
-    else:
-        adoption.values["host"] = {"name": stack.host.name}
-        adoption.sources["host.name"] = stack.host.evidence
     _ci(package, package_manager, workflow, adoption)
     return adoption
 
@@ -231,8 +229,6 @@ def _test_database_url(tool: ToolFinding, adoption: Adoption) -> None:
 def _fly(repo: Repo, host: HostFinding, adoption: Adoption) -> None:
     import tomllib
 
-    adoption.values.setdefault("host", {})["name"] = "fly"
-    adoption.sources["host.name"] = host.evidence
     try:
         data = tomllib.loads(repo.text(host.path) or "") if host.path else {}
     except tomllib.TOMLDecodeError as exc:
@@ -289,8 +285,6 @@ def _fly(repo: Repo, host: HostFinding, adoption: Adoption) -> None:
 
 
 def _heroku(repo: Repo, package: dict[str, Any], package_manager: str, adoption: Adoption) -> None:
-    adoption.values.setdefault("host", {})["name"] = "heroku"
-    adoption.sources["host.name"] = "Procfile / app.json"
     name = re.sub(r"[^a-z0-9-]+", "-", str(adoption.values["project"]["name"]).lower()).strip("-")
     name = (name if re.match(r"[a-z]", name) else f"app-{name}")[:30].rstrip("-")
     adoption.default("host", "app", name if len(name) >= 3 else "my-app", "Heroku app name: the repository does not state it")
@@ -371,8 +365,6 @@ def _render_service(root: Path, adoption: Adoption) -> dict[str, Any] | None:
 
 
 def _host(root: Path, package: dict[str, Any], package_manager: str, render: dict[str, Any] | None, adoption: Adoption) -> None:
-    adoption.values.setdefault("host", {})["name"] = "render"
-    adoption.sources["host.name"] = "render.yaml"
     scripts: dict[str, Any] = package["scripts"] if isinstance(package.get("scripts"), dict) else {}
     project_name = adoption.values["project"]["name"]
     if render is None:

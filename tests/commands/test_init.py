@@ -43,6 +43,8 @@ def test_prisma6_npm_repo_keeps_the_teams_commands_and_removes_the_migration(tmp
     assert (pipeline.host.service_name, pipeline.host.region, pipeline.host.plan) == ("acme-shop-api", "frankfurt", "starter")
     assert pipeline.host.health_check_path == "/healthz"
     assert "removed       render.yaml buildCommand: `npx prisma migrate deploy`" in out
+    # The host it chose is named with its evidence, as every other detection is.
+    assert 'detected      host.name = "render" (from render.yaml' in out
 
     assert pipeline.ci.main_branch == "trunk"
     assert pipeline.ci.build_commands == ["npm run build"]
@@ -122,6 +124,7 @@ def test_prisma7_pnpm_repo_without_workflow(tmp_path, capsys) -> None:
     assert "not detected  GitHub workflow: no push / pull_request CI workflow under .github/workflows" in out
     assert "not detected  main branch" in out
     assert 'main_branch = "main"' in (repo / "pipeline.toml").read_text()
+    assert 'detected      host.name = "render" (from --host' in out
 
 
 def test_empty_directory_is_refused_naming_what_was_looked_for(tmp_path, capsys) -> None:
