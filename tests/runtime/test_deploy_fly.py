@@ -19,16 +19,33 @@ TOKEN = "FlyV1 fm2_standinTOKEN"
 
 STANDIN_FLYCTL = """\
 #!{python}
-# Stand-in for flyctl: records argv and whether FLY_API_TOKEN reached it.
+# Stand-in for flyctl: records argv and whether FLY_API_TOKEN reached it. Its
+# `releases --json` has the keys flyctl prints (fly-go's Release has no JSON
+# tags: Go field names), newest first; `deploy` prints the line flyctl prints
+# under FLY_EMIT_RELEASE_JSON (unless FLYCTL_STANDIN_OLD: an older flyctl).
 import json, os, sys
 log = os.environ["FLYCTL_STANDIN_LOG"]
 with open(log, "a") as f:
     f.write(json.dumps({{"argv": sys.argv[1:], "token": os.environ.get("FLY_API_TOKEN")}}) + "\\n")
+label = os.environ.get("FLYCTL_STANDIN_LABEL", "")
+status = os.environ.get("FLYCTL_STANDIN_STATUS", "complete")
 if sys.argv[1] == "deploy":
-    sys.exit(int(os.environ.get("FLYCTL_STANDIN_EXIT", "0")))
+    code = int(os.environ.get("FLYCTL_STANDIN_EXIT", "0"))
+    print("==> Building image")
+    if code == 0 and os.environ.get("FLY_EMIT_RELEASE_JSON") and not os.environ.get("FLYCTL_STANDIN_OLD"):
+        print(json.dumps({{"id": "rel_7", "version": 7, "image_ref": "registry.fly.io/acme-api:" + label}}))
+    sys.exit(code)
 if sys.argv[1] == "releases":
-    label = os.environ.get("FLYCTL_STANDIN_LABEL", "")
-    print(json.dumps([{{"Version": 7, "Status": "complete", "ImageRef": "registry.fly.io/acme-api:" + label}}]))
+    if os.environ.get("FLYCTL_STANDIN_RELEASES_EXIT"):
+        print("Error: failed retrieving app releases", file=sys.stderr)
+        sys.exit(1)
+    releases = [{{"ID": "rel_7", "Version": 7, "Status": status, "ImageRef": "registry.fly.io/acme-api:" + label,
+                  "Description": "Release", "Stable": True}}]
+    newer = os.environ.get("FLYCTL_STANDIN_NEWER")
+    if newer:
+        releases.insert(0, {{"ID": "rel_8", "Version": 8, "Status": "complete",
+                             "ImageRef": "registry.fly.io/acme-api:" + newer}})
+    print(json.dumps(releases, indent=4))
 """
 
 
@@ -57,6 +74,7 @@ def test_deploys_the_checkout_labelled_with_its_sha(tmp_path: Path, flyctl: Path
     monkeypatch.setenv("FLYCTL_STANDIN_LABEL", sha)
     outcome = fly.deploy(_target(repo, flyctl), sha, Wait(300, 5, log=lambda _: None))
     deploy_call, releases_call = _calls(tmp_path)
+    assert releases_call["argv"] == ["releases", "--app", "acme-api", "--json"]
     assert deploy_call["argv"] == [
         "deploy", ".", "--app", "acme-api", "--config", "fly.toml", "--remote-only",
         "--image-label", sha, "--wait-timeout", "300s",
@@ -90,3 +108,54 @@ def test_a_checkout_at_another_commit_is_not_deployed(tmp_path: Path, flyctl: Pa
     with pytest.raises(DeployFailed, match="refusing"):
         fly.deploy(_target(repo, flyctl), sha, Wait(300, 5, log=lambda _: None))
     assert not os.path.exists(tmp_path / "flyctl.log")
+
+
+def _deployed(tmp_path: Path, flyctl: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> tuple[str, fly.FlyTarget]:
+    repo = init_repo(tmp_path / "app")
+    sha = commit_files(repo, {"fly.toml": "x\n"})
+    monkeypatch.setenv("FLYCTL_STANDIN_LABEL", sha)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return sha, _target(repo, flyctl)
+
+
+def test_the_release_this_deploy_created_is_checked_not_the_newest(
+    tmp_path: Path, flyctl: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another deploy (v8, another image) landed after ours (v7): ours is what is confirmed.
+    sha, target = _deployed(tmp_path, flyctl, monkeypatch, FLYCTL_STANDIN_NEWER="deployment-01HOTHER")
+    outcome = fly.deploy(target, sha, Wait(300, 5, log=lambda _: None))
+    assert (outcome.deploy_id, outcome.status, outcome.live) == ("release v7", "complete", True)
+
+
+def test_an_older_flyctl_without_the_release_line_checks_the_newest_release(
+    tmp_path: Path, flyctl: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sha, target = _deployed(tmp_path, flyctl, monkeypatch, FLYCTL_STANDIN_OLD="1", FLYCTL_STANDIN_NEWER="deployment-01HOTHER")
+    with pytest.raises(DeployFailed, match="release v8 runs registry.fly.io/acme-api:deployment-01HOTHER"):
+        fly.deploy(target, sha, Wait(300, 5, log=lambda _: None))
+
+
+@pytest.mark.parametrize("status", ["failed", "interrupted", "running"])
+def test_a_release_that_is_not_complete_fails(
+    tmp_path: Path, flyctl: Path, monkeypatch: pytest.MonkeyPatch, status: str
+) -> None:
+    sha, target = _deployed(tmp_path, flyctl, monkeypatch, FLYCTL_STANDIN_STATUS=status)
+    with pytest.raises(DeployFailed, match=f"status '{status}'") as raised:
+        fly.deploy(target, sha, Wait(300, 5, log=lambda _: None))
+    assert not raised.value.outcome.live and raised.value.outcome.deploy_id == "release v7"
+
+
+def test_releases_that_cannot_be_read_fail_instead_of_passing_unconfirmed(
+    tmp_path: Path, flyctl: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sha, target = _deployed(tmp_path, flyctl, monkeypatch, FLYCTL_STANDIN_RELEASES_EXIT="1")
+    with pytest.raises(DeployFailed, match="could not be read") as raised:
+        fly.deploy(target, sha, Wait(300, 5, log=lambda _: None))
+    assert not raised.value.outcome.live
+
+
+def test_the_release_line_is_read_among_flyctls_output() -> None:
+    output = '==> Building image\n{"id":"rel_x","version":12,"image_ref":"registry.fly.io/a:b"}\nVisit your app\n'
+    assert fly.emitted_release(output) == 12
+    assert fly.emitted_release("==> done\n{not json, \"version\"\n") is None

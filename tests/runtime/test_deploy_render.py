@@ -96,6 +96,56 @@ def test_a_queued_deploy_without_id_is_found_by_its_commit() -> None:
     assert outcome.deploy_id == "dep-1" and outcome.live
 
 
+def queued_api(listings: list[list[dict[str, Any]]], statuses: list[str]) -> Any:
+    """Render answering 202 with no content (the deploy is queued, as the API documents);
+    the service's deploy list walks through ``listings`` (newest first)."""
+    lists = iter(listings)
+    last: dict[str, Any] = {"list": listings[0]}
+    polls = iter(statuses)
+    state = {"status": statuses[0]}
+
+    def route(request: Request) -> tuple[int, Any]:
+        if request.method == "POST":
+            return 202, None
+        if request.method == "GET" and request.path.startswith(f"/v1/services/{SERVICE}/deploys?"):
+            last["list"] = next(lists, last["list"])
+            return 200, [{"cursor": f"c{i}", "deploy": d} for i, d in enumerate(last["list"])]
+        if request.method == "GET" and request.path.startswith(f"/v1/services/{SERVICE}/deploys/"):
+            deploy_id = request.path.rsplit("/", 1)[1]
+            state["status"] = next(polls, state["status"])
+            return 200, {"id": deploy_id, "status": state["status"], "commit": {"id": SHA}}
+        return 404, {"message": "not found"}
+
+    return route
+
+
+OLD_LIVE = {"id": "dep-old", "commit": {"id": SHA}, "status": "live"}
+OLD_FAILED = {"id": "dep-older", "commit": {"id": SHA}, "status": "build_failed"}
+
+
+def test_a_queued_deploy_is_the_unfinished_one_of_its_commit_not_an_older_finished_one() -> None:
+    # The first listing does not show it yet; the second does, above older deploys of the same commit.
+    listings = [[OLD_LIVE, OLD_FAILED], [{"id": "dep-new", "commit": {"id": SHA}, "status": "queued"}, OLD_LIVE, OLD_FAILED]]
+    clock = FakeClock()
+    with api_standin(queued_api(listings, ["build_in_progress", "live"])) as api:
+        outcome = render.deploy(render.RenderTarget(SERVICE, TOKEN, api.url), SHA, wait(clock))
+    assert (outcome.deploy_id, outcome.live) == ("dep-new", True)
+    assert len(api.calls("GET", f"/v1/services/{SERVICE}/deploys?")) == 2
+    assert api.calls("GET", f"/v1/services/{SERVICE}/deploys/dep-new")
+    assert not api.calls("GET", f"/v1/services/{SERVICE}/deploys/dep-old")
+
+
+def test_a_queued_deploy_that_never_shows_up_fails_instead_of_passing() -> None:
+    other = {"id": "dep-x", "commit": {"id": OTHER_SHA}, "status": "queued"}
+    clock = FakeClock()
+    with api_standin(queued_api([[other, OLD_LIVE]], ["live"])) as api:
+        with pytest.raises(DeployFailed, match="HTTP 202, no deploy id") as raised:
+            render.deploy(render.RenderTarget(SERVICE, TOKEN, api.url), SHA, wait(clock, timeout=30))
+    assert not raised.value.outcome.live
+    assert not api.calls("GET", f"/v1/services/{SERVICE}/deploys/")  # nothing polled as if it were ours
+    assert clock.now <= 30
+
+
 def test_an_api_error_names_the_status_and_never_the_token() -> None:
     with api_standin(render_api(["live"])) as api:
         with pytest.raises(ApiError) as raised:

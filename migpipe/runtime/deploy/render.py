@@ -6,6 +6,32 @@ than the commit whose migrations were applied). ``GET
 /v1/services/{serviceId}/deploys/{deployId}`` is polled until ``live``.
 Authentication: ``Authorization: Bearer <API key>``.
 
+What the API answers, checked against Render's own documents:
+
+* The create-deploy reference (https://api-docs.render.com/reference/create-deploy)
+  documents the response ``202 Queued``; the client Render generates from its
+  OpenAPI spec (render-oss/cli at 85c8c2c, 2026-08-21, pkg/client/client_gen.go
+  ``ParseCreateDeployResponse``) has ``201`` with the ``Deploy`` object and
+  ``202`` with no content ("No content-type"). So a 202 names no deploy id:
+  the deploy was queued (another one of the service is in progress).
+* Render's CLI then finds the queued deploy by listing
+  ``GET /v1/services/{serviceId}/deploys?status=queued&limit=1``
+  (pkg/tui/views/deploycreate.go, ``WaitForDeployCreate``). The list endpoint
+  takes ``status`` (repeatable), ``createdAfter``/``createdBefore``, ``cursor``
+  and ``limit``, and returns ``[{"cursor": ..., "deploy": {...}}]``, newest
+  first (types_gen.go ``ListDeploysParams``, ``DeployWithCursor``).
+* Deploy statuses (types_gen.go ``DeployStatus``): ``queued``, ``created``,
+  ``build_in_progress``, ``update_in_progress``, ``pre_deploy_in_progress``,
+  ``live``, ``deactivated``, ``build_failed``, ``update_failed``,
+  ``pre_deploy_failed``, ``canceled``.
+
+On a 202 migpipe does what Render's CLI does, more strictly: it lists the
+service's recent deploys and takes the newest one *of this commit that has not
+finished* (queued, created or in progress), polling the list until one shows
+up; an older, finished deploy of the same commit is never taken for this one.
+When none shows up before the wait ends, the deploy fails: the job never
+reports live a deploy it could not find.
+
 The hook mode (``deploy.mode = "hook"``) is the documented weaker mode: it
 POSTs the deploy hook, which deploys whatever the branch head is, and cannot
 tell whether the deploy went live.
@@ -33,6 +59,8 @@ LIVE = "live"
 # deploy replaced this one before or after it went live, so this commit is
 # not what runs.
 FAILED = frozenset({"build_failed", "update_failed", "pre_deploy_failed", "canceled", "deactivated"})
+# A deploy in any of these has not finished yet.
+UNFINISHED = frozenset({"queued", "created", "build_in_progress", "update_in_progress", "pre_deploy_in_progress"})
 HOOK_NOTE = (
     'deploy.mode = "hook": Render deploys the head of its branch, which may be newer than {sha}, '
     'and this job cannot see whether it went live. Set deploy.mode = "api" to deploy exactly this '
@@ -63,14 +91,30 @@ def _deploy_of(body: Any) -> Any:
     return inner if isinstance(inner, dict) else body
 
 
-def _find_queued(client: ApiClient, service: str, sha: str) -> str | None:
-    """The newest deploy of ``sha`` (a 202 "queued" answer may carry no id)."""
+def _unfinished_deploy_of(client: ApiClient, service: str, sha: str) -> str:
+    """The newest deploy of ``sha`` that has not finished ("" when none is listed)."""
     listing = client.request("GET", f"/v1/services/{service}/deploys", query={"limit": "20"}).body
     for item in listing if isinstance(listing, list) else []:
         deploy = _deploy_of(item)
-        if text_field(deploy, "commit", "id") == sha:
-            return text_field(deploy, "id")
-    return None
+        if text_field(deploy, "commit", "id") == sha and text_field(deploy, "status") in UNFINISHED:
+            return text_field(deploy, "id") or ""
+    return ""
+
+
+def _find_queued(client: ApiClient, service: str, sha: str, wait: Wait) -> str:
+    """The deploy a 202 (queued, no content) created: found by its commit, waited for."""
+    found, timed_out = wait.poll(
+        lambda: _unfinished_deploy_of(client, service, sha),
+        bool,
+        f"Render deploy of {sha} queued; looking for it among the service's deploys",
+    )
+    if timed_out or not found:
+        raise DeployFailed(
+            DeployOutcome(HOST, sha, "", "queued (not found)", False),
+            f"Render queued a deploy of {sha} (HTTP 202, no deploy id), but no unfinished deploy of that commit "
+            f"was listed within {wait.timeout_seconds:g} s: whether it went live is unknown",
+        )
+    return found
 
 
 def deploy(target: RenderTarget, sha: str, wait: Wait) -> DeployOutcome:
@@ -80,10 +124,7 @@ def deploy(target: RenderTarget, sha: str, wait: Wait) -> DeployOutcome:
     client = _client(target)
     service = quote_segment(target.service_id)
     created = client.request("POST", f"/v1/services/{service}/deploys", {"commitId": sha}, ok=(200, 201, 202))
-    deploy_body = _deploy_of(created.body)
-    deploy_id = text_field(deploy_body, "id") or _find_queued(client, service, sha)
-    if not deploy_id:
-        raise ApiError(f"Render API accepted the deploy of {sha} but named no deploy id, and none is listed for it")
+    deploy_id = text_field(_deploy_of(created.body), "id") or _find_queued(client, service, sha, wait)
     wait.log(f"Render deploy {deploy_id} of commit {sha} created")
 
     seen_commit: list[str] = []
