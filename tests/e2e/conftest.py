@@ -22,31 +22,42 @@ Use them from any test module under tests/e2e/ (see harness.py for the runner):
 * ``test_role`` (session): the role TEST_ROLE/TEST_ROLE_PASSWORD (harness.py)
   on the tests' PostgreSQL, for pipeline.toml's [test_database].
 * ``act`` (per test): an ActRunner; ``act(root, event, secrets=, env=,
-  payload=, workflow=)`` returns an ActRun (``returncode``, ``output``,
+  payload=, workflow=, job=)`` returns an ActRun (``returncode``, ``output``,
   ``job_result(job name)``, ``step_result(job name, step name)``,
-  ``job_log(job name)``).
+  ``job_log(job name)``, ``job_summary(job name)``).
+* ``make_project`` (per test): ``make_project(migrations, build_render=,
+  edit_workflow=, edit_pipeline=)`` writes the Prisma app of harness.py
+  (example pipeline.toml, generated files, one commit on main) with a test
+  and a production database of its own; returns a harness.Project.
+* ``github_api`` (per test): a fresh GitHubApiStandin (github_standin.py),
+  configurable before the run; pass ``github_api.url`` as the runner's
+  MIGPIPE_GITHUB_API_URL and GITHUB_TOKEN as the secret of that name.
 """
 from __future__ import annotations
 
 import http.server
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from migpipe.pipeline import load_pipeline
 from tests.conftest import EXAMPLE_CONFIG
+from tests.e2e.github_standin import GitHubApiStandin
 from tests.e2e.harness import (
     TEST_ROLE,
     TEST_ROLE_PASSWORD,
     ActRunner,
     DeployHook,
+    Project,
     build_node_bin,
     build_runner_bin,
     build_wheel_index,
+    prisma_pipeline_toml,
     write_action_standins,
+    write_prisma_project,
 )
 from tests.support.postgres import PostgresServer
 
@@ -103,3 +114,33 @@ def test_role(postgres_server: PostgresServer) -> None:
         f"DO $$ BEGIN CREATE ROLE {TEST_ROLE} LOGIN SUPERUSER PASSWORD '{TEST_ROLE_PASSWORD}'; "
         "EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
     )
+
+
+MakeProject = Callable[..., Project]
+
+
+@pytest.fixture
+def make_project(tmp_path: Path, postgres_server: PostgresServer, test_role: None) -> MakeProject:
+    def make(
+        migrations: Mapping[str, str],
+        build_render: str = "echo building for render",
+        edit_workflow: Callable[[str], str] | None = None,
+        edit_pipeline: Callable[[str], str] | None = None,
+    ) -> Project:
+        root = tmp_path / "app"
+        test_db = postgres_server.create_database("act_test")
+        prod_db = postgres_server.create_database("act_prod")
+        pipeline = prisma_pipeline_toml(EXAMPLE_CONFIG.read_text(), postgres_server.port, test_db)
+        if edit_pipeline is not None:
+            pipeline = edit_pipeline(pipeline)
+        write_prisma_project(root, pipeline, migrations, build_render, edit_workflow)
+        return Project(root, test_db, prod_db)
+
+    return make
+
+
+@pytest.fixture
+def github_api() -> Iterator[GitHubApiStandin]:
+    standin = GitHubApiStandin().start()
+    yield standin
+    standin.stop()

@@ -28,11 +28,12 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from migpipe.pins import ACTIONS
+from tests.support.postgres import PostgresServer
 from tests.support.step_order import RUNNER_IMAGE, distribution_commands
 
 ACT = Path(sys.executable).parent / "act"
@@ -167,6 +168,24 @@ class ActRun:
         )
         return match.group(1) if match else None
 
+    def job_summary(self, job_name: str) -> str:
+        """What the job's steps wrote to $GITHUB_STEP_SUMMARY: act prints each
+        step's summary after the step, as ``⚙  Summary - <first line>`` and the
+        other lines unprefixed, until the job's next line (act runs one job at
+        a time here, so no other job's line comes between)."""
+        prefix, parts, inside = self._prefix(job_name), [], False
+        for line in self.output.splitlines():
+            if line.startswith(prefix):
+                marker = re.search(r"⚙  Summary - (.*)$", line)
+                inside = marker is not None
+                if marker:
+                    parts.append(marker.group(1))
+            elif line.startswith(f"[{self.workflow_name}/"):
+                inside = False
+            elif inside:
+                parts.append(line)
+        return "\n".join(parts)
+
     def step_result(self, job_name: str, step_name: str) -> str | None:
         """'succeeded', 'failed', or None when the step never ran."""
         for line in self.job_lines(job_name):
@@ -252,13 +271,25 @@ class ActRunner:
 
 def commit_repository(root: Path, env: Mapping[str, str] | None = None) -> None:
     """`git init` + commit everything at `root` (act reads the event's commit)."""
-    for argv in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "app"],
-    ):
-        result = subprocess.run(argv, cwd=root, capture_output=True, text=True, env=env, check=False)
-        assert result.returncode == 0, f"{argv}: {result.stdout}{result.stderr}"
+    _git(root, ["init", "-q", "-b", "main"], env)
+    commit_change(root, "app", env)
+
+
+def commit_change(root: Path, message: str, env: Mapping[str, str] | None = None) -> str:
+    """Commit everything at `root` (additions, edits and deletions); returns the new HEAD."""
+    _git(root, ["add", "-A"], env)
+    _git(root, ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message], env)
+    return head_sha(root)
+
+
+def head_sha(root: Path) -> str:
+    return _git(root, ["rev-parse", "HEAD"]).strip()
+
+
+def _git(root: Path, args: list[str], env: Mapping[str, str] | None = None) -> str:
+    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0, f"git {args}: {result.stdout}{result.stderr}"
+    return result.stdout
 
 
 # --------------------------------------------------------------------------
@@ -282,3 +313,138 @@ class DeployHook:
 # The test jobs' database role (pipeline.toml [test_database] user/password:
 # a throwaway database's, not a secret); the fixture `test_role` creates it.
 TEST_ROLE, TEST_ROLE_PASSWORD = "ci_tester", "ci_tester_pw"
+
+
+# --------------------------------------------------------------------------
+# The Prisma app under test (the fixture `make_project` of conftest.py makes
+# one): package.json scripts, migrations, the example pipeline.toml adapted to
+# this machine, the generated files, one commit.
+#
+# Prisma's migration engine is a binary downloaded from a host we cannot
+# reach: ``tests/migrate/standin/prisma`` is installed as the project's
+# `prisma` package (a local npm package) and applies migration.sql files the
+# way Prisma records them in _prisma_migrations.
+
+STANDIN_PRISMA = Path(__file__).resolve().parents[1] / "migrate" / "standin" / "prisma"
+# Where the tests' own migpipe, npm and node are (the developer's machine, not the runner).
+TEST_BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Project:
+    root: Path
+    test_db: str
+    prod_db: str
+
+    def migration(self, name: str) -> Path:
+        return self.root / "prisma" / "migrations" / name / "migration.sql"
+
+    def write_migration(self, name: str, sql: str) -> Path:
+        path = self.migration(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(sql)
+        return path
+
+
+def add_prisma_package(root: Path) -> str:
+    """The stand-in prisma CLI as a local npm package named `prisma`, inside the
+    project (act runs a copy of the repository elsewhere, so the path must be
+    relative); returns the package.json dependency spec."""
+    folder = root / "vendor" / "prisma-standin"
+    folder.mkdir(parents=True)
+    shutil.copy(STANDIN_PRISMA, folder / "prisma")
+    (folder / "prisma").chmod(0o755)
+    (folder / "package.json").write_text(
+        json.dumps({"name": "prisma", "version": "0.0.0-standin", "bin": {"prisma": "prisma"}})
+    )
+    return "file:vendor/prisma-standin"
+
+
+def prisma_pipeline_toml(example: str, port: int, test_db: str) -> str:
+    """The example pipeline.toml for this app: the test database on the tests'
+    server, no Vercel step (it needs the network), Render's deploy hook."""
+    text = re.sub(r"\n# The team's own deploy steps.*?secrets = \[\"VERCEL_TOKEN\"\]\n", "\n", example, flags=re.DOTALL)
+    text = text.replace(
+        "[test_database]\n",
+        f'[test_database]\nuser = "{TEST_ROLE}"\npassword = "{TEST_ROLE_PASSWORD}"\n'
+        f'port = {port}\ndatabase = "{test_db}"\n',
+    )
+    # The deploy hook stand-in (the weaker mode, kept for these tests); the API
+    # mode is proven in tests/runtime/test_deploy_render.py.
+    return text.replace('mode = "api"', 'mode = "hook"\nhook_secret = "RENDER_DEPLOY_HOOK_URL"')
+
+
+def write_prisma_project(
+    root: Path,
+    pipeline_toml: str,
+    migrations: Mapping[str, str],
+    build_render: str = "echo building for render",
+    edit_workflow: Callable[[str], str] | None = None,
+) -> None:
+    """Write the app, `npm install` it, `migpipe generate` (this checkout's, as
+    a user's migpipe does), optionally edit the workflow, and commit."""
+    (root / "prisma").mkdir(parents=True)
+    (root / "prisma" / "schema.prisma").write_text(
+        'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'
+    )
+    for name, sql in migrations.items():
+        (root / "prisma" / "migrations" / name).mkdir(parents=True)
+        (root / "prisma" / "migrations" / name / "migration.sql").write_text(sql)
+    # The app's own test scripts check the database the test job built.
+    check_table = 'psql "$DATABASE_URL" --no-psqlrc --pset=pager=off -Atc \'SELECT count(*) FROM "User"\''
+    (root / "package.json").write_text(
+        json.dumps(
+            {
+                "name": "app",
+                "version": "1.0.0",
+                "private": True,
+                "scripts": {
+                    "build": "echo building",
+                    "build:render": build_render,
+                    "start": "node server.js",
+                    "test:backend": check_table,
+                    "test:integration": check_table,
+                },
+                "devDependencies": {"prisma": add_prisma_package(root)},
+            },
+            indent=2,
+        )
+    )
+    (root / "pipeline.toml").write_text(pipeline_toml)
+    run_here(["npm", "install", "--offline", "--no-audit", "--no-fund", "--silent"], root)
+    run_here([str(TEST_BIN / "migpipe"), "generate"], root)
+    if edit_workflow is not None:
+        workflow = root / ".github" / "workflows" / "ci-cd.yml"
+        workflow.write_text(edit_workflow(workflow.read_text()))
+    (root / ".gitignore").write_text("node_modules/\nmigpipe-backups/\n")
+    commit_repository(root)
+
+
+def run_here(argv: list[str], cwd: Path) -> str:
+    """Run a command of the tests' own environment (its migpipe, npm) in `cwd`."""
+    env = {**os.environ, "PATH": f"{TEST_BIN}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0, f"{argv}: {result.stdout}{result.stderr}"
+    return result.stdout
+
+
+def pull_request_payload(base_sha: str, number: int = 7, head_ref: str = "feature") -> dict[str, object]:
+    """A pull_request event whose base is `base_sha`: the review compares HEAD with it."""
+    return {"pull_request": {"number": number, "head": {"ref": head_ref}, "base": {"ref": "main", "sha": base_sha}}}
+
+
+def applied_migrations(server: PostgresServer, database: str) -> list[str]:
+    """The migrations Prisma (or its stand-in) recorded as finished, by name."""
+    exists = server.psql(database, "SELECT to_regclass('public._prisma_migrations') IS NOT NULL")
+    if exists != "t":
+        return []
+    rows = server.psql(database, "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY 1")
+    return rows.splitlines()
+
+
+def user_columns(server: PostgresServer, database: str) -> list[str]:
+    """The columns of the app's "User" table (none when it does not exist)."""
+    return server.psql(
+        database,
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'User' ORDER BY column_name",
+    ).splitlines()

@@ -31,143 +31,32 @@ To run another workflow or event, use the `act` fixture of tests/e2e/conftest.py
 from __future__ import annotations
 
 import io
-import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import EXAMPLE_CONFIG, REPO_ROOT
+from tests.e2e.conftest import MakeProject
 from tests.e2e.github_standin import GITHUB_TOKEN, github_api_url
 from tests.e2e.harness import (
     HOOK_KEY,
     HOOK_PATH,
-    TEST_ROLE,
-    TEST_ROLE_PASSWORD,
     ActRun,
     ActRunner,
     DeployHook,
-    commit_repository,
+    Project,
+    applied_migrations,
+    head_sha,
+    pull_request_payload,
+    user_columns,
 )
 from tests.support.postgres import PostgresServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-BIN = Path(sys.executable).parent
-STANDIN_PRISMA = REPO_ROOT / "tests" / "migrate" / "standin" / "prisma"
-
 SAFE_INIT = 'CREATE TABLE "User" (id bigint PRIMARY KEY, email text);\n'
 SAFE_INDEXLESS_ADD = 'ALTER TABLE "User" ADD COLUMN "name" text;\n'
 DESTRUCTIVE = 'ALTER TABLE "User" DROP COLUMN "email";\n'
-
-
-# --------------------------------------------------------------------------
-# Action stand-ins and the project under test
-
-
-def add_prisma_package(root: Path) -> str:
-    """The stand-in prisma CLI as a local npm package named `prisma`, inside the
-    project (act runs a copy of the repository elsewhere, so the path must be
-    relative); returns the package.json dependency spec."""
-    folder = root / "vendor" / "prisma-standin"
-    folder.mkdir(parents=True)
-    shutil.copy(STANDIN_PRISMA, folder / "prisma")
-    (folder / "prisma").chmod(0o755)
-    (folder / "package.json").write_text(
-        json.dumps({"name": "prisma", "version": "0.0.0-standin", "bin": {"prisma": "prisma"}})
-    )
-    return "file:vendor/prisma-standin"
-
-
-@dataclass
-class Project:
-    root: Path
-    test_db: str
-    prod_db: str
-
-
-def _pipeline_toml(server: PostgresServer, test_db: str) -> str:
-    text = EXAMPLE_CONFIG.read_text()
-    # The team's Vercel step needs the network; this project deploys to Render only.
-    text = re.sub(r"\n# The team's own deploy steps.*?secrets = \[\"VERCEL_TOKEN\"\]\n", "\n", text, flags=re.DOTALL)
-    text = text.replace(
-        "[test_database]\n",
-        f'[test_database]\nuser = "{TEST_ROLE}"\npassword = "{TEST_ROLE_PASSWORD}"\n'
-        f'port = {server.port}\ndatabase = "{test_db}"\n',
-    )
-    # These tests watch the deploy hook stand-in (the weaker mode, kept for
-    # them); the API mode is proven in tests/runtime/test_deploy_render.py.
-    return text.replace('mode = "api"', 'mode = "hook"\nhook_secret = "RENDER_DEPLOY_HOOK_URL"')
-
-
-MakeProject = Callable[..., "Project"]
-
-
-@pytest.fixture
-def make_project(tmp_path: Path, postgres_server: PostgresServer, test_role: None) -> MakeProject:
-    def make(
-        migrations: dict[str, str],
-        build_render: str = "echo building for render",
-        edit_workflow: Callable[[str], str] | None = None,
-    ) -> Project:
-        root = tmp_path / "app"
-        (root / "prisma").mkdir(parents=True)
-        (root / "prisma" / "schema.prisma").write_text(
-            'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'
-        )
-        for name, sql in migrations.items():
-            (root / "prisma" / "migrations" / name).mkdir(parents=True)
-            (root / "prisma" / "migrations" / name / "migration.sql").write_text(sql)
-        # The app's own test scripts check the database the test job built.
-        check_table = 'psql "$DATABASE_URL" --no-psqlrc --pset=pager=off -Atc \'SELECT count(*) FROM "User"\''
-        (root / "package.json").write_text(
-            json.dumps(
-                {
-                    "name": "app",
-                    "version": "1.0.0",
-                    "private": True,
-                    "scripts": {
-                        "build": "echo building",
-                        "build:render": build_render,
-                        "start": "node server.js",
-                        "test:backend": check_table,
-                        "test:integration": check_table,
-                    },
-                    "devDependencies": {"prisma": add_prisma_package(root)},
-                },
-                indent=2,
-            )
-        )
-        test_db = postgres_server.create_database("act_test")
-        prod_db = postgres_server.create_database("act_prod")
-        (root / "pipeline.toml").write_text(_pipeline_toml(postgres_server, test_db))
-        _run(["npm", "install", "--offline", "--no-audit", "--no-fund", "--silent"], root)
-        # The developer's migpipe (this checkout) writes the files, as a user's does.
-        _run([str(BIN / "migpipe"), "generate"], root)
-        if edit_workflow is not None:
-            workflow = root / ".github" / "workflows" / "ci-cd.yml"
-            workflow.write_text(edit_workflow(workflow.read_text()))
-        (root / ".gitignore").write_text("node_modules/\nmigpipe-backups/\n")
-        commit_repository(root)
-        return Project(root, test_db, prod_db)
-
-    return make
-
-
-def _run(argv: list[str], cwd: Path) -> None:
-    result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=_env(), check=False)
-    assert result.returncode == 0, f"{argv}: {result.stdout}{result.stderr}"
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
 
 
 def run_act(
@@ -176,8 +65,7 @@ def run_act(
     payload = None
     if event == "pull_request":
         # The review job compares the change with base.sha (here: the commit itself, so no change).
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project.root, capture_output=True, text=True, check=True).stdout.strip()
-        payload = {"pull_request": {"number": 7, "head": {"ref": "feature"}, "base": {"ref": "main", "sha": head}}}
+        payload = pull_request_payload(head_sha(project.root))
     return act(
         project.root,
         event,
@@ -193,21 +81,6 @@ def run_act(
         payload=payload,
         job=job,
     )
-
-
-def _applied(server: PostgresServer, database: str) -> list[str]:
-    exists = server.psql(database, "SELECT to_regclass('public._prisma_migrations') IS NOT NULL")
-    if exists != "t":
-        return []
-    rows = server.psql(database, "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY 1")
-    return rows.splitlines()
-
-
-def _columns(server: PostgresServer, database: str) -> list[str]:
-    return server.psql(
-        database,
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'User' ORDER BY column_name",
-    ).splitlines()
 
 
 ALL_JOBS = ["Build verification", "Backend tests", "Integration tests", "Migrate production database", "Deploy"]
@@ -232,8 +105,8 @@ def test_push_to_main_with_safe_migration_migrates_then_deploys(
         assert run.step_result(job, step) == "succeeded", (job, step)
     assert re.search(r"Successfully installed .*migpipe-\d", run.job_log("Build verification"))
     assert re.search(r"Successfully installed .*squawk-cli-2", run.job_log("Migrate production database"))
-    assert _applied(postgres_server, project.prod_db) == ["20240101000000_init", "20240102000000_add_name"]
-    assert _columns(postgres_server, project.prod_db) == ["email", "id", "name"]
+    assert applied_migrations(postgres_server, project.prod_db) == ["20240101000000_init", "20240102000000_add_name"]
+    assert user_columns(postgres_server, project.prod_db) == ["email", "id", "name"]
 
     assert len(deploy_hook.calls) == 1
     called_at, method, path = deploy_hook.calls[0]
@@ -257,7 +130,7 @@ def test_pull_request_never_migrates_or_deploys(
         assert run.job_result(job) == "succeeded", job
     assert run.job_lines("Migrate production database") == []
     assert run.job_lines("Deploy") == []
-    assert _applied(postgres_server, project.prod_db) == []
+    assert applied_migrations(postgres_server, project.prod_db) == []
     assert deploy_hook.calls == []
 
 
@@ -278,8 +151,8 @@ def test_destructive_migration_stops_migrate_prod_and_deploy(
     assert run.job_result("Deploy") is None
     assert deploy_hook.calls == []
     # Nothing was applied, not even the safe migration of the same batch.
-    assert _applied(postgres_server, project.prod_db) == []
-    assert _columns(postgres_server, project.prod_db) == []
+    assert applied_migrations(postgres_server, project.prod_db) == []
+    assert user_columns(postgres_server, project.prod_db) == []
 
 
 def test_build_script_that_migrates_fails_build_verification_at_the_guard(
@@ -298,7 +171,7 @@ def test_build_script_that_migrates_fails_build_verification_at_the_guard(
     assert "prisma migrate deploy" in build_log
     assert run.job_result("Migrate production database") is None
     assert deploy_hook.calls == []
-    assert _applied(postgres_server, project.prod_db) == []
+    assert applied_migrations(postgres_server, project.prod_db) == []
 
 
 def _install_migpipe_after_the_guard(workflow: str) -> str:
