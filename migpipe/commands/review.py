@@ -1,8 +1,9 @@
 """migpipe review --base REF: review the migrations a pull request adds or changes.
 
 Exit 0 when nothing blocks, 1 when a finding blocks, a merged migration was
-edited or deleted, or a new one sorts before the newest on the base; 2 on a
-config or usage problem. ``--format github`` adds annotations at file and
+edited or deleted, a new one sorts before the newest on the base, or (Alembic,
+Django) the new ones make a second head / leaf once merged; 2 on a config or
+usage problem. ``--format github`` adds annotations at file and
 line; the job summary goes to $GITHUB_STEP_SUMMARY when it is set.
 """
 from __future__ import annotations

@@ -10,7 +10,12 @@ touched path to a migration through the tool's ``Layout``, and reports:
   applied history is immutable;
 * a new migration that sorts before the newest one on the base: another
   branch merged a later one meanwhile, and the tool would apply them out of
-  order (or never).
+  order (or never);
+* for tools whose order is a graph (Alembic's down_revision, Django's
+  dependencies), what the added files do to the base branch's graph once
+  merged: a second Alembic head, a second leaf in a Django app, a parent that
+  does not exist. The tool's runtime part reads the graph from the files at
+  the base and the files the branch adds (read from git, never imported).
 
 It knows nothing of the command line; ``migpipe.review.report`` writes the
 job summary and the annotations.
@@ -26,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from migpipe.errors import FatalError
 from migpipe.review.layouts import Layout
+from migpipe.runtime.tools.base import MigrationFile
 
 if TYPE_CHECKING:
     from migpipe.lint import Finding
@@ -49,7 +55,7 @@ class Problem:
 
     path: str
     line: int
-    kind: str  # "edited-merged-migration", "deleted-merged-migration", "out-of-order"
+    kind: str  # "edited-merged-migration", "deleted-merged-migration", "out-of-order", "ordering-conflict"
     message: str
     fix: str
 
@@ -103,17 +109,47 @@ def _sort_key(name: str) -> tuple[int, str]:
     return (int(match.group(0)) if match else -1, name)
 
 
-def migrations_at(repository: Path, revision: str, layout: Layout) -> set[str]:
-    """The names of the migrations that exist at ``revision``."""
+def migration_paths_at(repository: Path, revision: str, layout: Layout) -> dict[str, str]:
+    """path -> migration name, for every migration file that exists at ``revision``."""
     where = [layout.directory] if layout.directory else []
     listing = _git(repository, "ls-tree", "-r", "-z", "--name-only", revision, "--", *where)
-    names = set()
+    paths = {}
     for path in filter(None, listing.split("\0")):
         relative = _relative(path, layout.directory)
         found = layout.identify(relative) if relative is not None else None
         if found:
-            names.add(found[0])
-    return names
+            paths[path] = found[0]
+    return paths
+
+
+def migrations_at(repository: Path, revision: str, layout: Layout) -> set[str]:
+    """The names of the migrations that exist at ``revision``."""
+    return set(migration_paths_at(repository, revision, layout).values())
+
+
+def files_at(repository: Path, revision: str, paths: Sequence[str]) -> list[MigrationFile]:
+    """The text of each path at ``revision``, read in one ``git cat-file --batch``."""
+    wanted = [path for path in paths if "\n" not in path]
+    if not wanted:
+        return []
+    request = "".join(f"{revision}:{path}\n" for path in wanted).encode("utf-8")
+    completed = subprocess.run(
+        ["git", "-C", str(repository), "cat-file", "--batch"], input=request, capture_output=True, check=False
+    )
+    if completed.returncode != 0:
+        raise ReviewError(f"git cat-file failed: {completed.stderr.decode('utf-8', 'replace').strip()}")
+    out, position, files = completed.stdout, 0, []
+    for path in wanted:
+        end = out.index(b"\n", position)
+        header = out[position:end].split()
+        position = end + 1
+        if len(header) != 3 or header[1] != b"blob":
+            continue  # missing (or not a file) at this revision
+        size = int(header[2])
+        text = out[position:position + size].decode("utf-8", errors="replace")
+        position += size + 1
+        files.append(MigrationFile(path, text))
+    return files
 
 
 # (path, SQL) pairs, block, warn -> findings
@@ -142,7 +178,8 @@ def review(
         found = layout.identify(relative) if relative is not None else None
         if found:
             changes.append(Change(status, path, found[0], found[1]))
-    merged = migrations_at(repository, base, layout)
+    merged_paths = migration_paths_at(repository, base, layout)
+    merged = set(merged_paths.values())
     newest_merged = max(merged, key=_sort_key) if merged else None
 
     problems: list[Problem] = []
@@ -185,6 +222,12 @@ def review(
                         "rename it (regenerate it) so that it sorts after the newest migration on the base branch",
                     )
                 )
+
+    if layout.graph_order is not None:
+        added = [c.path for c in changes if c.status == "added" and c.migration not in merged]
+        if added:
+            conflicts = layout.graph_order(files_at(repository, base, sorted(merged_paths)), files_at(repository, "HEAD", added))
+            problems += [Problem(c.path, c.line, "ordering-conflict", c.message, c.fix) for c in conflicts]
 
     to_lint: list[tuple[str, str]] = []
     not_linted: list[tuple[str, str]] = []

@@ -1,5 +1,9 @@
 """Where a tool keeps its migrations, how they sort, and which part of a file is SQL that runs.
 
+How a tool whose order is a graph (Alembic, Django) orders its migrations is
+the tool's runtime part's to say (``ordering_conflicts`` in
+migpipe/runtime/tools/alembic.py and django.py): a layout points at it.
+
 The review maps each path a pull request touches to a migration through this
 table: one ``Layout`` per tool, keyed by the tool's name in pipeline.toml.
 """
@@ -9,6 +13,9 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from migpipe.runtime.tools import alembic, django
+from migpipe.runtime.tools.base import OrderCheck
 
 # A migration file as the layout sees it: its path relative to the migrations
 # directory. identify() returns (migration name, whether this file is the SQL
@@ -27,6 +34,9 @@ class Layout:
     # Whether names sort in apply order (timestamps or zero-padded numbers).
     # False when the order is a graph (Alembic's down_revision, Django's dependencies).
     ordered_by_name: bool = True
+    # When the order is a graph: the tool's runtime part reads it from the
+    # files and says which conflicts a branch's added files create.
+    graph_order: OrderCheck | None = None
 
 
 def _whole(text: str) -> str:
@@ -114,7 +124,8 @@ def layout_for(tool_name: str, working_directory: str, migrations_dir: str) -> L
     if tool_name == "knex":
         return Layout(directory, _flat(r"[0-9]+_[^/]*\.(js|cjs|mjs|ts)", r"$^"), None)
     if tool_name == "alembic":
-        return Layout(directory, _flat(r"(?!__)[^/]+\.py", r"$^"), None, ordered_by_name=False)
+        return Layout(directory, _flat(r"(?!__)[^/]+\.py", r"$^"), None, ordered_by_name=False,
+                      graph_order=alembic.ordering_conflicts)
     if tool_name == "django":
-        return Layout(directory, _django, None, ordered_by_name=False)
+        return Layout(directory, _django, None, ordered_by_name=False, graph_order=django.ordering_conflicts)
     raise ValueError(f"no migration layout for tool {tool_name!r}")

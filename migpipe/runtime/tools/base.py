@@ -10,6 +10,7 @@ how to apply them (the command, and how the session gets its timeouts).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -56,6 +57,32 @@ class PendingSql:
     # Set when the SQL cannot be shown and a person vouched for the
     # migration instead (Knex's `// migpipe-reviewed: REASON`).
     reviewed_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class MigrationFile:
+    """One migration file as a branch holds it (read from git, not imported)."""
+
+    path: str  # relative to the repository root
+    text: str
+
+
+@dataclass(frozen=True)
+class OrderConflict:
+    """Migrations whose apply order the tool cannot settle once the branch merges."""
+
+    path: str  # the file to fix, relative to the repository root
+    line: int
+    message: str
+    fix: str
+
+
+# A tool whose apply order is a graph (Alembic's down_revision, Django's
+# dependencies) says, from the migration files alone, which conflicts the
+# files a branch adds create with the base branch's: (base files, added
+# files) -> conflicts. Tools ordered by file name have none: the review
+# compares names.
+OrderCheck = Callable[[Sequence[MigrationFile], Sequence[MigrationFile]], list[OrderConflict]]
 
 
 @dataclass

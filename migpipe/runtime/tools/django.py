@@ -4,15 +4,25 @@ Which migrations are pending, and in what order, comes from Django
 (``manage.py showmigrations --plan``, which reads django_migrations); the
 SQL of each is what ``manage.py sqlmigrate APP NAME`` prints. Django records
 a migration only once it succeeded.
+
+For the review of a pull request, ``ordering_conflicts`` reads each app's
+migration graph from the files themselves (ast, nothing imported) and says
+what the migrations a branch adds do to the base branch's graph.
 """
 from __future__ import annotations
 
+import ast
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from migpipe.runtime.processes import Command
 from migpipe.runtime.tools.base import (
     BaseTool,
     History,
+    MigrationFile,
+    OrderConflict,
     PendingSql,
     RunContext,
     TimeoutsVia,
@@ -63,3 +73,150 @@ class Django(BaseTool):
 
 def build(pipeline: Pipeline) -> Django:
     return Django()
+
+
+# ---- ordering: each app's migration graph, read from the files ----------------
+#
+# Django orders an app's migrations by each Migration's ``dependencies``, not
+# by their numbers. A branch that adds a migration depending on an older one
+# than the app's latest on the base branch gives the app two leaf nodes once
+# merged; ``manage.py migrate`` then stops ("Conflicting migrations detected;
+# multiple leaf nodes in the migration graph"). The review reads
+# ``dependencies`` and ``replaces`` of each file's ``class Migration`` with ast
+# (the project is never imported) and finds each app's leaves.
+
+_DJANGO_FILE = re.compile(r"(?:.*/)?([A-Za-z0-9_]+)/migrations/([A-Za-z0-9_]+)\.py")
+# Dependency names Django resolves itself, not migration names.
+_SPECIAL = frozenset({"__first__", "__latest__"})
+
+
+@dataclass(frozen=True)
+class MigrationNode:
+    app: str  # the folder holding migrations/ (Django's app label, unless AppConfig.label renames it)
+    name: str
+    dependencies: tuple[tuple[str, str], ...]  # the (app, name) pairs written as literals
+    replaces: tuple[tuple[str, str], ...]
+    path: str
+    line: int  # of the dependencies assignment (1 when there is none)
+
+
+def _pairs(node: ast.expr | None) -> tuple[tuple[str, str], ...]:
+    """The literal (app, name) pairs of a list; anything else (swappable_dependency(...)) is skipped."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return ()
+    pairs = []
+    for item in node.elts:
+        try:
+            value = ast.literal_eval(item)
+        except ValueError:
+            continue
+        if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, str) for v in value):
+            pairs.append((str(value[0]), str(value[1])))
+    return tuple(pairs)
+
+
+def read_migration(file: MigrationFile) -> MigrationNode | str | None:
+    """A migration file's node; None when the path or file is not a migration
+    (no ``class Migration``); a sentence when it cannot be read."""
+    match = _DJANGO_FILE.fullmatch(file.path)
+    if not match or match.group(2) == "__init__":
+        return None
+    try:
+        tree = ast.parse(file.text, filename=file.path)
+    except SyntaxError as error:
+        return f"it is not valid Python (line {error.lineno}: {error.msg})"
+    migration = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Migration"), None)
+    if migration is None:
+        return None
+    found: dict[str, tuple[int, ast.expr]] = {}
+    for node in migration.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            found[node.targets[0].id] = (node.lineno, node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            found[node.target.id] = (node.lineno, node.value)
+    line, dependencies = found.get("dependencies", (1, None))
+    return MigrationNode(
+        match.group(1), match.group(2), _pairs(dependencies), _pairs(found.get("replaces", (1, None))[1]), file.path, line
+    )
+
+
+def _app_graphs(nodes: Sequence[MigrationNode]) -> dict[str, dict[str, set[str]]]:
+    """Per app: each migration's parents in the same app, squashed migrations
+    standing in for the ones they replace (as Django's loader does when the
+    replaced ones are all applied or none is)."""
+    by_app: dict[str, dict[str, MigrationNode]] = {}
+    for node in nodes:
+        by_app.setdefault(node.app, {})[node.name] = node
+    graphs: dict[str, dict[str, set[str]]] = {}
+    for app, members in by_app.items():
+        replaced_by = {name: squash.name for squash in members.values() for a, name in squash.replaces if a == app}
+        graph: dict[str, set[str]] = {}
+        for name, node in members.items():
+            if name in replaced_by:
+                continue
+            parents = set()
+            for dep_app, dep_name in node.dependencies:
+                # Same app: its label, or a label AppConfig renamed that no other folder has.
+                same = dep_app == app or (dep_app not in by_app and dep_name in members)
+                if same and dep_name not in _SPECIAL:
+                    parents.add(replaced_by.get(dep_name, dep_name))
+            graph[name] = parents - {name}
+        graphs[app] = graph
+    return graphs
+
+
+def _leaves(graph: Mapping[str, set[str]]) -> set[str]:
+    parents = {parent for members in graph.values() for parent in members}
+    return set(graph) - parents
+
+
+def ordering_conflicts(base: Sequence[MigrationFile], added: Sequence[MigrationFile]) -> list[OrderConflict]:
+    """What the migrations ``added`` do to each app's graph on the base branch:
+    a second leaf node, a dependency on a migration that does not exist."""
+    base_nodes = [n for n in map(read_migration, base) if isinstance(n, MigrationNode)]
+    conflicts: list[OrderConflict] = []
+    new_nodes: list[MigrationNode] = []
+    for file in added:
+        read = read_migration(file)
+        if isinstance(read, str):
+            conflicts.append(OrderConflict(
+                file.path, 1, f"cannot read the migration's dependencies from {file.path}: {read}",
+                "write `class Migration(migrations.Migration)` with a literal `dependencies` list, as makemigrations does",
+            ))
+        elif read is not None:
+            new_nodes.append(read)
+    base_graphs = _app_graphs(base_nodes)
+    graphs = _app_graphs([*base_nodes, *new_nodes])
+    names = {app: set(graph) for app, graph in graphs.items()}
+    replaced = {(app, name) for node in [*base_nodes, *new_nodes] for app, name in node.replaces}
+    for node in new_nodes:
+        for dep_app, dep_name in node.dependencies:
+            if dep_app in names and dep_name not in _SPECIAL and dep_name not in names[dep_app] \
+                    and (dep_app, dep_name) not in replaced:
+                conflicts.append(OrderConflict(
+                    node.path, node.line,
+                    f"migration {node.app}.{node.name} depends on ('{dep_app}', '{dep_name}'), which is neither on "
+                    "the base branch nor in this change: Django stops with NodeNotFoundError",
+                    f"depend on a migration that exists; the latest of {dep_app} on the base branch is "
+                    + (", ".join(sorted(_leaves(base_graphs.get(dep_app, {})))) or "none"),
+                ))
+    added_names = {(node.app, node.name) for node in new_nodes}
+    for app in sorted({node.app for node in new_nodes}):
+        leaves = _leaves(graphs[app])
+        ours = sorted(name for name in leaves if (app, name) in added_names)
+        if len(leaves) <= 1 or not ours:
+            continue
+        theirs = sorted(leaves - set(ours))
+        base_leaves = sorted(_leaves(base_graphs.get(app, {})))
+        described = ", ".join([*(f"{n} (this change)" for n in ours), *(f"{n} (base branch)" for n in theirs)])
+        node = next(n for n in new_nodes if n.app == app and n.name == ours[0])
+        latest = base_leaves[0] if len(base_leaves) == 1 else None
+        rebase = (f"make {node.name} depend on ('{app}', '{latest}') and renumber it to follow it" if latest
+                  else f"make {node.name} depend on the app's latest migration and renumber it to follow it")
+        conflicts.append(OrderConflict(
+            node.path, node.line,
+            f"app {app}: merged with the base branch it has {len(leaves)} leaf migrations, {described}; "
+            "`manage.py migrate` stops (\"Conflicting migrations detected; multiple leaf nodes in the migration graph\")",
+            f"commit a merge migration: `python manage.py makemigrations --merge {app}` (it depends on both), or {rebase}",
+        ))
+    return conflicts
