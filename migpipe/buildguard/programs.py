@@ -199,13 +199,43 @@ def _array_at(text: str, i: int) -> tuple[list[str] | None, int]:
     return items, j
 
 
+def _expression_end(text: str, i: int) -> int | None:
+    """Where the argument expression starting at ``i`` ends (at a top-level ``,`` or ``)``)."""
+    depth, limit = 0, min(len(text), i + 400)
+    while i < limit:
+        char = text[i]
+        if char in "'\"`":
+            _, i = _literal_at(text, i)
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                return i if char == ")" else None
+            depth -= 1
+        elif char == "," and depth == 0:
+            return i
+        i += 1
+    return None
+
+
 def _call_arguments(text: str, start: int, language: str) -> str | None:
     """The command a spawn/exec call at ``start`` runs, as shell text (placeholders kept)."""
     first, end = _literal_at(text, start)
     if first is None:
         array, end = _array_at(text, start)
         if array is None:
-            return None
+            if language != "js":
+                return None
+            # execFile(prismaBin, ["migrate", "deploy"]): a program chosen at run
+            # time, with its arguments written out.
+            end_of_program = _expression_end(text, start)
+            if end_of_program is None or text[end_of_program] != ",":
+                return None
+            array, _ = _array_at(text, end_of_program + 1)
+            if not array:
+                return None
+            return " ".join([PLACEHOLDER] + [_quote(item) for item in array if item != "..."])
         return " ".join(_quote(item) for item in array if item != "...")
     words = [first]
     if language == "go":
@@ -245,6 +275,16 @@ def _line(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
 
+_JS_EXEC_NAMES = r"(?:exec|execSync|execFile|execFileSync|spawn|spawnSync|execa|execaSync|execaCommand|execaCommandSync)"
+# Other names for the spawn/exec functions: `const run = promisify(execFile)`,
+# `import { execFile as run }`, `const { execFile: run } = require(…)`.
+_JS_EXEC_ALIASES = (
+    re.compile(
+        rf"\b(?:const|let|var)\s+(?P<alias>\w+)\s*=\s*(?:util\.)?promisify\s*\(\s*(?:child_process\.|cp\.)?{_JS_EXEC_NAMES}\s*\)"
+    ),
+    re.compile(rf"\b{_JS_EXEC_NAMES}\s+as\s+(?P<alias>\w+)"),
+    re.compile(rf"\b{_JS_EXEC_NAMES}\s*:\s*(?P<alias>\w+)\s*[,}}]"),
+)
 _JS_IMPORTS = re.compile(
     r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["'](\.{1,2}/[^"']+)["']"""
 )
@@ -259,6 +299,10 @@ def read_program(text: str, language: str) -> ProgramFacts:
     code = strip_comments(text, language, strings)
     starts = [start for start, _ in strings]
     exec_call = re.compile(_EXEC_CALLS[language])
+    if language == "js":
+        aliases = sorted({match.group("alias") for pattern in _JS_EXEC_ALIASES for match in pattern.finditer(code)})
+        if aliases:
+            exec_call = re.compile(rf"{_EXEC_CALLS['js']}|(?<![\w.])(?:{'|'.join(map(re.escape, aliases))})\s*\(")
     for match in exec_call.finditer(code):
         command = _call_arguments(code, match.end(), language)
         if command:

@@ -17,14 +17,14 @@ import os
 import re
 import shlex
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from migpipe.buildguard import programs
 from migpipe.buildguard import words as cmd
 from migpipe.buildguard.docker import Image, Stage
 from migpipe.buildguard.runners import WorkspaceRun, task_runner, workspace_run
-from migpipe.buildguard.shell import Word, split_commands
+from migpipe.buildguard.shell import SimpleCommand, Word, split_commands
 from migpipe.buildguard.sources import (
     EntryCommand,
     Package,
@@ -37,7 +37,7 @@ from migpipe.buildguard.sources import (
 from migpipe.buildguard.workspace import Member, Workspace, load_workspace
 from migpipe.errors import BuildGuardError
 from migpipe.profiles.tools.base import ForbiddenCommand
-from migpipe.profiles.tools.known import UNREADABLE_SCRIPT_NAMES
+from migpipe.profiles.tools.known import JUDGED_BY_ARGUMENTS, UNREADABLE_SCRIPT_NAMES
 
 # migpipe's own scripts: they name migration commands on purpose.
 OWN_SCRIPT_NAMES = frozenset({"check-no-migrate-in-build.sh", "migrate-with-guards.sh"})
@@ -109,6 +109,16 @@ class Unresolved:
 
 
 @dataclass(frozen=True)
+class _Function:
+    """A shell function: its body's commands, and where the text they are in is written."""
+
+    name: str
+    commands: tuple[SimpleCommand, ...]
+    step: Step  # the text's first line
+    spans_lines: bool
+
+
+@dataclass(frozen=True)
 class _Context:
     """Where a command runs, and what it refers to."""
 
@@ -122,6 +132,8 @@ class _Context:
     stage: Stage | None = None
     image_cwd: str | None = None
     args: tuple[str, ...] = ()  # the arguments the current script or program was given
+    # The shell functions defined in the script being read: a call runs the body.
+    functions: dict[str, _Function] = field(default_factory=dict, hash=False, compare=False)
 
 
 def literal_forbidden(command: str) -> ForbiddenCommand:
@@ -179,6 +191,7 @@ class Scanner:
         self._by_name: dict[str, list[str]] = {}
         self._by_stem: dict[str, list[str]] = {}
         self.followed: set[str] = set()  # every file read on the way (for the guard's header, the bench)
+        self._literal_words: dict[str, frozenset[str]] = {}
 
     # ------------------------------------------------------------------
     # Entry points
@@ -258,20 +271,81 @@ class Scanner:
         if len(chain) > MAX_DEPTH:
             self._unresolved(step.file, f"chain deeper than {MAX_DEPTH} links: not followed further", chain)
             return
-        for command in split_commands(text):
-            line = step.line + command.line - 1 if spans_lines else step.line
-            here = (*chain, Step(step.file, line, step.what))
-            if any((link.file, link.line) == (step.file, line) for link in chain):
-                # A script that reaches itself would loop for ever when run: the
-                # reading is wrong somewhere, so say so rather than recurse.
-                self._unresolved(step.file, "reaches itself again (a cycle): not followed further", here)
-                continue
+        commands = split_commands(text)
+        defined: dict[str, list[SimpleCommand]] = {}
+        for command in commands:
+            if command.function is not None:
+                defined.setdefault(command.function, []).append(command)
+        if defined:
+            # A function runs where it is called. One never called here (a
+            # library sourced elsewhere) is read where it is written, as before.
+            called = {
+                word.text for command in commands for word in command.words
+                if word.text in defined and command.function != word.text and not word.quoted
+            }
+            functions = dict(context.functions)
+            functions.update(
+                (name, _Function(name, tuple(body), step, spans_lines)) for name, body in defined.items() if name in called
+            )
+            context = replace(context, functions=functions)
+            commands = [command for command in commands if command.function not in called]
+        for command in commands:
+            context = self._visit_simple(command, command.words, chain, step, context, spans_lines)
+
+    def _visit_simple(
+        self,
+        command: SimpleCommand,
+        written: Sequence[Word],
+        chain: tuple[Step, ...],
+        step: Step,
+        context: _Context,
+        spans_lines: bool,
+    ) -> _Context:
+        """Visit one simple command (``written``: its words); the context for the commands after it (``cd``)."""
+        line = step.line + command.line - 1 if spans_lines else step.line
+        here = (*chain, Step(step.file, line, step.what))
+        if any((link.file, link.line, link.what) == (step.file, line, step.what) for link in chain):
+            # A script that reaches itself would loop for ever when run: the
+            # reading is wrong somewhere, so say so rather than recurse.
+            self._unresolved(step.file, "reaches itself again (a cycle): not followed further", here)
+            return context
+        words = cmd.strip_prefix(list(written))
+        if words and words[0].text in ("cd", "pushd"):
+            return self._cd(context, words[1:])
+        shown = " ".join(word.text for word in written)
+        self._visit_command(words, here, context, shown)
+        return context
+
+    def _call_function(self, function: _Function, args: list[Word], chain: tuple[Step, ...], context: _Context) -> None:
+        """A call of a function defined in the script: its body runs, with ``args`` as $1, $2, … ("$@")."""
+        key = ("function", function.step.file, function.name, tuple(cmd.texts(args)))
+        if key in self._visited:
+            return  # the same call again (recursion with the same arguments): nothing new
+        if len(chain) > MAX_DEPTH:
+            self._unresolved(function.name, f"chain deeper than {MAX_DEPTH} links: not followed further", chain)
+            return
+        self._visited.add(key)
+        positional: list[Word] | None = list(args)
+        step = replace(function.step, what=f"in {function.name}()")
+        inner = replace(context, args=tuple(cmd.texts(args)))
+        for command in function.commands:
             words = cmd.strip_prefix(list(command.words))
-            if words and words[0].text in ("cd", "pushd"):
-                context = self._cd(context, words[1:])
+            program = words[0].text if words else ""
+            if program in ("shift", "set"):
+                positional = _shifted(positional, words)
                 continue
-            shown = " ".join(word.text for word in command.words)
-            self._visit_command(words, here, context, shown)
+            if program in cmd.MESSAGES:
+                continue
+            written = _substituted(command.words, positional)
+            if written is None:
+                line = function.step.line + command.line - 1 if function.spans_lines else function.step.line
+                self._unresolved(
+                    " ".join(word.text for word in command.words),
+                    f"runs the arguments of {function.name}(), which cannot be known statically here",
+                    (*chain, Step(step.file, line, step.what)),
+                )
+                continue
+            inner = self._visit_simple(command, written, chain, step, inner, function.spans_lines)
 
     def _visit_command(
         self, words: list[Word], chain: tuple[Step, ...], context: _Context, shown: str
@@ -280,6 +354,10 @@ class Scanner:
         for round_number in range(MAX_DEPTH):  # one wrapper peeled off per round
             stage = cmd.strip_prefix(stage or [])
             if not stage or cmd.program_of(stage) in cmd.MESSAGES:
+                return
+            function = context.functions.get(stage[0].text) if not stage[0].quoted else None
+            if function is not None:
+                self._call_function(function, stage[1:], chain, context)
                 return
             if stage[0].text.startswith(("-", "<<")) or "://" in stage[0].text:
                 return  # arguments to an image's own entrypoint, a heredoc, a case pattern
@@ -351,6 +429,49 @@ class Scanner:
     def matches(self, text: str) -> bool:
         """Whether a command text (as one line) would be a finding."""
         return any(regex.search(text) for _, regex in self.forbidden)
+
+    def _judged_by_arguments(self, arguments: list[str]) -> tuple[ForbiddenCommand | None, bool]:
+        """The migration command whose subcommand ``arguments`` start with, the program being chosen at run time.
+
+        ``execFile(prismaBin, ["migrate", "deploy"])``: whatever ``prismaBin`` is,
+        only a migration tool takes those arguments. The subcommand must be one a
+        forbidden rule names, and one word alone must not be enough for the rule
+        (``["up", "-d"]`` is docker compose as much as goose) unless it is a
+        namespaced one (``migrate:latest``, ``db:migrate``, ``ecto.migrate``).
+        The second value: some tool given these arguments would migrate (not sure
+        enough to be a finding, too likely to pass over in silence).
+        """
+        if not arguments or arguments[0].startswith("-") or programs.PLACEHOLDER in arguments[0]:
+            return None, False
+        head = arguments[0]
+        namespaced = re.fullmatch(r"[a-z]+[:.][a-z:.-]+", head) is not None
+        second = arguments[1] if len(arguments) > 1 and re.fullmatch(r"[a-z][\w-]*", arguments[1]) else None
+        rest = " ".join(arguments)
+        possible = read_only = False
+        for forbidden, regex in self.forbidden:
+            words = self._pattern_words(regex)
+            if re.split(r"[:.]", head)[0] not in words:
+                continue
+            for tool in (tool for tool in _MIGRATION_PROGRAMS if tool in words):
+                match = regex.search(f"{tool} {rest}")
+                migrates = match is not None
+                takes_more = not namespaced and regex.search(f"{tool} {head}") is None
+                # The rule must read the subcommand whole (not `migrate` of `migrate:latest`).
+                subcommand = head if namespaced or second is None else f"{head} {second}"
+                if match is not None and (namespaced or takes_more) and match.end() >= len(tool) + 1 + len(subcommand):
+                    return forbidden, True
+                if migrates:
+                    possible = True  # `flyway migrate`: one common word, many tools
+                elif takes_more and second is not None:
+                    read_only = True  # `prisma migrate status`: that tool's subcommand, and not a migration
+        return None, possible and not read_only
+
+    def _pattern_words(self, regex: re.Pattern[str]) -> frozenset[str]:
+        words = self._literal_words.get(regex.pattern)
+        if words is None:
+            words = frozenset(re.findall(r"[A-Za-z][\w-]*", re.sub(r"\\[A-Za-z]", " ", regex.pattern)))
+            self._literal_words[regex.pattern] = words
+        return words
 
     def _match_script_names(self, names: Sequence[str], chain: tuple[Step, ...], shown: str) -> bool:
         """A script that cannot be read, judged by its name (see UNREADABLE_SCRIPT_NAMES)."""
@@ -710,13 +831,22 @@ class Scanner:
             self._record(label, (*chain, Step(step.file, step.line + line - 1)), source)
         for line, command in facts.commands:
             here = Step(step.file, step.line + line - 1, step.what)
-            if programs.PLACEHOLDER in command:
+            if programs.PLACEHOLDER in command and not self.matches(command):
                 # A command built at run time: with the arguments this program
                 # was given, it may be a migration (`migrate.mjs deploy`).
                 chosen = next(
                     (command.replace(programs.PLACEHOLDER, arg) for arg in args if self.matches(command.replace(programs.PLACEHOLDER, arg))),
                     None,
                 )
+                if chosen is None and command.startswith(programs.PLACEHOLDER + " "):
+                    judged, possible = self._judged_by_arguments(command.split()[1:])
+                    if judged is not None:
+                        lines = text.splitlines()
+                        source = lines[line - 1].strip() if line <= len(lines) else command
+                        self._record(judged.label + JUDGED_BY_ARGUMENTS, (*chain, here), source)
+                    elif possible:
+                        self._unresolved(command, "a program chosen at run time, given arguments a migration tool also takes", (*chain, here))
+                    continue
                 if chosen is None:
                     probe = command.replace(programs.PLACEHOLDER, "")
                     if any(tool in probe.split() for tool in _MIGRATION_PROGRAMS):
@@ -945,7 +1075,12 @@ class Scanner:
 
 
 SKIPPED_DIRECTORIES = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".next", "vendor", "dist", "build"})
-_MIGRATION_PROGRAMS = frozenset({"prisma", "drizzle-kit", "alembic", "knex", "sequelize", "typeorm", "dbmate", "node-pg-migrate", "migrate", "goose", "flyway", "rails", "rake"})
+# The programs of the migration tools the forbidden rules know, for a program chosen at run time.
+_MIGRATION_PROGRAMS = (
+    "prisma", "drizzle-kit", "alembic", "knex", "sequelize", "typeorm", "mikro-orm", "dbmate", "node-pg-migrate",
+    "migrate", "goose", "flyway", "liquibase", "atlas", "hasura", "sqlx", "diesel", "rails", "rake", "mix",
+    "knex-migrator", "db-migrate", "goatcounter", "django-admin",
+)
 
 
 _VERSION_PIN = re.compile(r"^((?:@[\w.-]+/)?[\w.-]+)@[\w.^~<>=*|-]+$")
@@ -959,6 +1094,64 @@ def _is_run_time_command(words: list[Word]) -> bool:
     if first in ("$@", "$*") or first.endswith(("[@]}", "[*]}")):
         return False  # the arguments: what the caller passed (a CMD is checked on its own)
     return not any(word.text in _TEST_OPERATORS for word in words[1:3]) and not any("]]" in w.text for w in words)
+
+
+_POSITIONAL = re.compile(r"\$(?:(\d)|\{(\d+)\}|\{#\}|#)")
+
+
+def _shifted(positional: list[Word] | None, words: list[Word]) -> list[Word] | None:
+    """The positional parameters after ``shift [n]`` or ``set -- …`` (None: not known statically)."""
+    if words[0].text == "set":
+        rest = cmd.texts(words[1:])
+        if "--" not in rest:
+            return positional  # set -eu: options only
+        after = words[1 + rest.index("--") + 1 :]
+        return None if any("$" in word.text for word in after) else after
+    count = words[1].text if len(words) > 1 else "1"
+    if positional is None or not count.isdigit():
+        return None
+    return positional[int(count) :]
+
+
+def _substituted(words: Sequence[Word], positional: list[Word] | None) -> list[Word] | None:
+    """``words`` with "$@", "$*", $1… replaced by ``positional``; None when they are used and not known."""
+    result: list[Word] = []
+    for word in words:
+        text = word.text
+        if text in ("$@", "$*", "${@}", "${*}"):
+            if positional is None:
+                return None
+            result += positional
+            continue
+        slice_ = re.fullmatch(r"\$\{[@*]:(\d+)\}", text)
+        if slice_ is not None:
+            if positional is None:
+                return None
+            result += positional[max(int(slice_.group(1)) - 1, 0) :]
+            continue
+        if "$" not in text or (_POSITIONAL.search(text) is None and "$@" not in text and "$*" not in text):
+            result.append(word)
+            continue
+        if positional is None:
+            return None
+        whole = _POSITIONAL.fullmatch(text)
+        if whole is not None and (whole.group(1) or whole.group(2)):
+            index = int(whole.group(1) or whole.group(2))
+            if index <= len(positional):
+                result.append(positional[index - 1])
+            continue  # an argument not given: the word is empty and goes
+
+        def value(match: re.Match[str], known: list[Word] = positional) -> str:
+            number = match.group(1) or match.group(2)
+            if number is None:
+                return str(len(known))
+            index = int(number)
+            return known[index - 1].text if 0 < index <= len(known) else ""
+
+        text = _POSITIONAL.sub(value, text)
+        text = text.replace("$@", " ".join(cmd.texts(positional))).replace("$*", " ".join(cmd.texts(positional)))
+        result.append(Word(text, word.quoted))
+    return result
 
 
 def _is_system_path(argument: str) -> bool:

@@ -7,6 +7,9 @@ opaque text), heredoc bodies (skipped: they are data), and the separators
 ``&&``, ``||``, ``;``, ``|``, ``&``, ``(`` and ``)``. Control keywords are
 dropped from the front of a command, so ``then prisma migrate deploy`` is
 ``prisma migrate deploy``: a command inside an ``if`` is still on the path.
+A function's body (``name() { …; }``, ``function name { …; }``) is kept, each
+of its commands marked with the function's name: it runs where it is called,
+not where it is written.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ class Word:
 class SimpleCommand:
     words: tuple[Word, ...]
     line: int  # 1-based line of the text where the command starts
+    function: str | None = None  # the function whose body holds it (innermost)
 
 
 _SEPARATORS = frozenset(";|()\n")
@@ -37,6 +41,8 @@ _BLANKS = frozenset(" \t\r")
 _LEADING_KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "esac", "time"})
 # A command starting with one of these is a declaration, not something run.
 _SKIPPED_KEYWORDS = frozenset({"for", "case", "select", "function", "in"})
+_NAME = re.compile(r"[A-Za-z_][\w:.-]*")
+_EMPTY_PARENS = re.compile(r"[ \t]*\)")
 
 
 def _skip_quoted(text: str, start: int, close: str) -> int:
@@ -89,6 +95,10 @@ class _Tokenizer:
         self.command_line = 1
         self.heredocs: list[str] = []  # delimiters whose bodies start at the next newline
         self.awaiting_delimiter = False
+        # `{` … `}` groups open at this point: the function each one is the body
+        # of (None for a plain group); a function named, its `{` not yet met.
+        self.groups: list[str | None] = []
+        self.defining: str | None = None
 
     def start_word(self) -> None:
         if not self.in_word:
@@ -116,10 +126,40 @@ class _Tokenizer:
         self.end_word()
         words = list(self.words)
         self.words = []
+        if len(words) >= 2 and words[0].text == "function" and not words[0].quoted:
+            # `function name {` (ksh, bash): the body follows.
+            self.defining = words[1].text.removesuffix("()")
+            words = words[2:]
         while words and words[0].text in _LEADING_KEYWORDS and not words[0].quoted:
-            words.pop(0)
+            keyword = words.pop(0).text
+            if keyword == "{":
+                self.groups.append(self.defining)
+                self.defining = None
+            elif keyword == "}" and self.groups:
+                self.groups.pop()
+        if words and self.defining is not None:
+            self.defining = None  # `f() ( … )` or something else: not a body we read
         if words and not (words[0].text in _SKIPPED_KEYWORDS and not words[0].quoted):
-            self.commands.append(SimpleCommand(tuple(words), self.command_line))
+            function = next((name for name in reversed(self.groups) if name is not None), None)
+            self.commands.append(SimpleCommand(tuple(words), self.command_line, function))
+
+    def function_definition(self, i: int) -> int | None:
+        """At a ``(``: past ``name()`` when this is a function definition, else None."""
+        words = [word.text for word in self.words if not word.quoted]
+        if self.in_word:
+            if words not in ([], ["function"]) or self.quoted:
+                return None
+            name = "".join(self.buf)
+        elif len(words) == len(self.words) and (len(words) == 1 or words[:1] == ["function"] and len(words) == 2):
+            name = words[-1]  # `name () {`
+        else:
+            return None
+        after = _EMPTY_PARENS.match(self.text, i + 1)
+        if after is None or _NAME.fullmatch(name) is None:
+            return None
+        self.buf, self.in_word, self.words = [], False, []
+        self.defining = name
+        return after.end()
 
     def take(self, start: int, end: int, quoted: bool, keep: str | None = None) -> int:
         self.start_word()
@@ -176,6 +216,8 @@ class _Tokenizer:
                 (self.buf and self.buf[-1].endswith((">", "<"))) or text.startswith("&>", i)
             ):
                 i = self.take(i, i + 1, quoted=False)  # 2>&1, >&2, &>file: a redirection
+            elif char == "(" and (past := self.function_definition(i)) is not None:
+                i = past
             elif char in _SEPARATORS or char == "&":
                 self.end_command()
                 i += 1

@@ -28,6 +28,13 @@ MIGRATES = {
     "wait-for-it db:5432 -- npx prisma migrate deploy": "prisma migrate deploy|dev|reset",
     "(cd api && npx prisma migrate deploy)": "prisma migrate deploy|dev|reset",
     "if [ -n \"$DATABASE_URL\" ]; then npx prisma migrate deploy; fi": "prisma migrate deploy|dev|reset",
+    # A function defined in the script runs its arguments where it is called.
+    'run() { "$@"; }; run npx prisma migrate deploy': "prisma migrate deploy|dev|reset",
+    'retry() { n="$1"; shift; timeout 60 "$@"; }; retry 3 npx prisma migrate deploy': "prisma migrate deploy|dev|reset",
+    'function with_env { env "$1" "${@:2}"; }\nwith_env A=1 npx prisma db push': "prisma db push",
+    'with_schema() { npx prisma migrate "$1" --schema "$2"; }; with_schema deploy db.prisma': "prisma migrate deploy|dev|reset",
+    # One never called here (a library another script sources) is read where it is written.
+    "migrate_db() {\n  npx prisma migrate deploy\n}": "prisma migrate deploy|dev|reset",
     "npx prisma migrate deploy \\\n  --schema prisma/schema.prisma": "prisma migrate deploy|dev|reset",
     "sh -ec 'prisma migrate deploy'": "prisma migrate deploy|dev|reset",
     'concurrently -n db,web "npx prisma migrate deploy" "next start"': "prisma migrate deploy|dev|reset",
@@ -106,6 +113,11 @@ CLEAN = [
     "knex migrate:status",
     "npx prisma@6.19.0 migrate status",
     "npx prisma@6.19.0 generate",
+    # Functions that print or test their arguments, or run a fixed command.
+    'log() { echo "[start] $*"; }; log npx prisma migrate deploy',
+    'note() { printf "%s\\n" "$1"; }; note "npx prisma migrate deploy"',
+    'status() { npx prisma migrate status "$@"; }; status --schema db.prisma',
+    'with_schema() { npx prisma migrate "$1" --schema "$2"; }; with_schema status db.prisma',
 ]
 
 
@@ -148,3 +160,48 @@ def test_lines_of_commands_skip_comments_and_heredocs() -> None:
 def test_command_substitution_keeps_nested_quotes_in_one_word() -> None:
     (command,) = split_commands('mkdir -p "$(dirname "$target")"')
     assert [word.text for word in command.words] == ["mkdir", "-p", '$(dirname "$target")']
+
+
+def test_function_bodies_are_marked_with_their_function() -> None:
+    text = (
+        "a() {\n  one\n}\n"
+        "function b {\n  two; { three; }\n}\n"
+        "function c() { four; }\n"
+        "{ five; } > log\n"
+        "a; b; c\n"
+    )
+    commands = [(command.line, command.words[0].text, command.function) for command in split_commands(text)]
+    assert commands == [
+        (2, "one", "a"),
+        (5, "two", "b"),
+        (5, "three", "b"),
+        (7, "four", "c"),
+        (8, "five", None),
+        (8, ">", None),
+        (9, "a", None),
+        (9, "b", None),
+        (9, "c", None),
+    ]
+
+
+def test_a_subshell_or_an_array_is_not_a_function() -> None:
+    commands = split_commands("(cd api && make)\nitems=(a b)\nf () { x; }")
+    assert [(command.words[0].text, command.function) for command in commands] == [
+        ("cd", None), ("make", None), ("items=", None), ("a", None), ("x", "f"),
+    ]
+
+
+def test_a_function_run_with_arguments_not_known_statically_is_not_followed(tmp_path: Path) -> None:
+    scanner = Scanner(tmp_path, COMMON_FORBIDDEN)
+    text = 'run_after() { shift "$skip"; "$@"; }\nrun_after 2 x npx prisma migrate deploy\n'
+    scanner.check_script(text, Step("start.sh", 1), tmp_path, spans_lines=True)
+    assert scanner.findings == []
+    assert [(item.reference, item.reason, item.chain) for item in scanner.unresolved] == [
+        ("$@", "runs the arguments of run_after(), which cannot be known statically here", ("start.sh:2", "start.sh:1 in run_after()")),
+    ]
+
+
+def test_a_function_calling_itself_is_read_once(tmp_path: Path) -> None:
+    scanner = Scanner(tmp_path, COMMON_FORBIDDEN)
+    scanner.check_script('again() { shift; again "$@"; }\nagain a b c npx prisma migrate deploy\n', Step("start.sh", 1), tmp_path, spans_lines=True)
+    assert (scanner.findings, [item.reason for item in scanner.unresolved]) == ([], ["reaches itself again (a cycle): not followed further"])

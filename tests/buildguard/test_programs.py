@@ -60,6 +60,10 @@ def test_not_a_migration_api(language: str, text: str) -> None:
         ("python", "os.system('python manage.py migrate')\n", "python manage.py migrate"),
         ("ruby", "system('bin/rails db:migrate')\n", "bin/rails db:migrate"),
         ("go", 'exec.Command("migrate", "-path", dir, "up")\n', f"migrate -path {PLACEHOLDER} up"),
+        # The program chosen at run time, under another name (formbricks' migration-runner.ts).
+        ("js", 'const execFileAsync = promisify(execFile);\nawait execFileAsync(prismaBin, ["migrate", "deploy", "--config", CONFIG], {});\n', f"{PLACEHOLDER} migrate deploy --config {PLACEHOLDER}"),
+        ("js", 'import { spawnSync as run } from "node:child_process";\nrun(path.join(root, "node_modules", ".bin", "knex"), ["migrate:latest"]);\n', f"{PLACEHOLDER} migrate:latest"),
+        ("js", 'const { execFile: ef } = require("child_process");\nef(bin, ["db", "push"]);\n', f"{PLACEHOLDER} db push"),
     ],
 )
 def test_spawned_command_is_read(language: str, text: str, command: str) -> None:
@@ -78,3 +82,7 @@ def test_built_output_maps_to_source_candidates() -> None:
     candidates = [p.as_posix() for p in source_candidates(Path("app/dist/migration.mjs"))]
     assert "app/migration.ts" in candidates and "app/src/migration.ts" in candidates
     assert "server/index.ts" in [p.as_posix() for p in source_candidates(Path("build/server/index.js"))]
+
+
+def test_a_program_and_its_arguments_both_chosen_at_run_time_are_not_read() -> None:
+    assert read_program("spawn(command, args);\nexecSync(cmd);\nexecFile(bin, argv, cb);\n", "js").commands == []

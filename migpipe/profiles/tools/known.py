@@ -51,6 +51,9 @@ FORBIDDEN: tuple[ForbiddenCommand, ...] = (
 # not pass what it cannot read, so a name that announces a migration counts
 # as that migration; the finding says it was judged by the name.
 JUDGED_BY_NAME = " (judged by the script's name: its definition is not in the repository)"
+# A program chosen at run time (`execFile(prismaBin, ["migrate", "deploy"])`)
+# is judged by the subcommand it is given, when only a migration tool takes it.
+JUDGED_BY_ARGUMENTS = " (judged by its arguments: the program is chosen at run time)"
 UNREADABLE_SCRIPT_NAMES: tuple[ForbiddenCommand, ...] = (
     ForbiddenCommand("drizzle-kit migrate|push" + JUDGED_BY_NAME, r"^drizzle[:_-](kit[:_-])?(push|migrate)\b"),
     ForbiddenCommand("prisma migrate|db push" + JUDGED_BY_NAME, r"^prisma[:_-](migrate|deploy|push|reset)\b"),
