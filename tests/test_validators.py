@@ -158,6 +158,7 @@ def pipelines(draw) -> Pipeline:
         data["deploy"].pop("hook_secret", None)
         data["outputs"].pop("host_config", None)
     data["guards"]["lock_timeout"] = draw(st.sampled_from(["1s", "500ms", "2min"]))
+    data["approval"]["gate"] = draw(st.sampled_from(["reviewers", "dispatch"]))
     return Pipeline.model_validate(data)
 
 

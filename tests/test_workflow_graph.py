@@ -1,11 +1,13 @@
 """The generated workflow parses, and its job graph is the one the policy needs."""
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 from ruamel.yaml import YAML
 
 from migpipe.compiler import compile_pipeline
-from migpipe.pipeline import load_pipeline
+from migpipe.pipeline import Pipeline, load_pipeline
 from tests.conftest import golden_configs
 
 CONFIGS = golden_configs()
@@ -65,6 +67,27 @@ def test_job_graph(name: str) -> None:
     assert deploy["needs"] == ["migrate-plan", "migrate-prod"]
     assert deploy["if"] == on_main
     assert deploy["concurrency"]["cancel-in-progress"] is False
+
+
+def test_dispatch_gate_plans_on_push_and_migrates_only_on_dispatch() -> None:
+    """approval.gate = "dispatch": the push to main publishes the plan (its SQL
+    and digest), so the reviewer can dispatch with that digest; only the
+    dispatch migrates and deploys, applying the digest it was given."""
+    data = tomllib.loads(CONFIGS["example"].read_text())
+    data["approval"]["gate"] = "dispatch"
+    pipeline = Pipeline.model_validate(data)
+    workflow = YAML(typ="safe").load({f.kind: f for f in compile_pipeline(pipeline)}["workflow"].content)
+    jobs = workflow["jobs"]
+    triggers = workflow["on"] if "on" in workflow else workflow[True]
+    assert triggers["workflow_dispatch"]["inputs"]["plan_digest"]["required"] is True
+    assert "push" in triggers
+    assert jobs["migrate-plan"]["if"] == (
+        "(github.event_name == 'push' || github.event_name == 'workflow_dispatch') && github.ref == 'refs/heads/main'"
+    )
+    on_dispatch = "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'"
+    assert jobs["migrate-prod"]["if"] == jobs["deploy"]["if"] == on_dispatch
+    migrate_env = {k: v for step in jobs["migrate-prod"]["steps"] for k, v in step.get("env", {}).items()}
+    assert migrate_env["PLAN_DIGEST"] == migrate_env["MIGPIPE_APPROVED_DIGEST"] == "${{ inputs.plan_digest }}"
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
