@@ -1,9 +1,8 @@
 """The generated workflow parses, and its job graph is the one the policy needs."""
 from __future__ import annotations
 
-import tomllib
-
 import pytest
+import tomllib
 from ruamel.yaml import YAML
 
 from migpipe.compiler import compile_pipeline
