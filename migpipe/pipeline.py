@@ -110,6 +110,19 @@ class Pipeline(Section):
                 problems.append(
                     f"{secret_key}: must differ from approval.database_url_secret (both are {secret!r})"
                 )
+        shadow = self.tool_profile().drift_check_env if self.test_database.other_url_envs else None
+        for name, secret in self.test_database.other_url_envs.items():
+            if name == shadow:
+                problems.append(
+                    f"test_database.other_url_envs.{name}: is the drift check's shadow database variable, which "
+                    "migpipe sets to a throwaway database itself (expected another variable)"
+                )
+            if secret == self.approval.plan_database_url_secret:
+                problems.append(
+                    f"test_database.other_url_envs.{name}: {secret!r} is approval.plan_database_url_secret, a "
+                    "read-only role's URL; migrate-prod applies with this one (expected the production secret "
+                    f"for {name}, e.g. PRODUCTION_{name})"
+                )
         production = self.approval.database_url_secret
         for index, step in enumerate(self.deploy.extra_steps):
             for position, name in enumerate(step.secrets):

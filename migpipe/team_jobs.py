@@ -4,7 +4,9 @@ They are written back as the team wrote them, with only the documented
 changes (README, "Adopting a repository"):
 
 * ``{ migpipe = "test-database" }`` steps become migpipe's step that builds
-  the test database with the tool's real migrations;
+  the test database with the tool's real migrations, setting each of
+  ``test_database.other_url_envs`` the job does not set (Prisma's directUrl)
+  to the job's own ``url_env``;
 * every job named in ``ci.team_deploy_jobs`` needs ``migrate-prod``.
 
 The template inserts the text this module returns; no logic lives there.
@@ -22,13 +24,24 @@ if TYPE_CHECKING:
 
 TEST_DATABASE_STEP = "test-database"
 TEST_DATABASE_STEP_NAME = "Build the test database with real migrations"
-def _expand_step(step: Mapping[str, Any], commands: Sequence[str], working_directory: str | None) -> dict[str, Any]:
+def _expand_step(
+    step: Mapping[str, Any], commands: Sequence[str], working_directory: str | None, url_env: str, other_url_envs: Sequence[str]
+) -> dict[str, Any]:
     expanded: dict[str, Any] = {}
     for key in ("name", "id", "if"):
         if key in step:
             expanded[key] = step[key]
     expanded.setdefault("name", TEST_DATABASE_STEP_NAME)
-    for key in ("env", "continue-on-error", "timeout-minutes"):
+    env = dict(step["env"]) if isinstance(step.get("env"), Mapping) else None
+    if other_url_envs:
+        # The tool reads these too (Prisma's directUrl): the team's value when
+        # the job sets one, else the test database's URL the job already has.
+        env = env or {}
+        for name in other_url_envs:
+            env.setdefault(name, f"${{{{ env.{name} || env.{url_env} }}}}")
+    if env is not None:
+        expanded["env"] = env
+    for key in ("continue-on-error", "timeout-minutes"):
         if key in step:
             expanded[key] = step[key]
     directory = step.get("working-directory", working_directory)
@@ -50,7 +63,13 @@ def team_jobs(pipeline: Pipeline, tool: ToolProfile) -> dict[str, dict[str, Any]
         steps = job.get("steps")
         if isinstance(steps, list):
             out["steps"] = [
-                _expand_step(step, tool.test_database_commands, working_directory if working_directory != "." or has_defaults else None)
+                _expand_step(
+                    step,
+                    tool.test_database_commands,
+                    working_directory if working_directory != "." or has_defaults else None,
+                    pipeline.test_database.url_env,
+                    list(pipeline.test_database.other_url_envs),
+                )
                 if isinstance(step, Mapping) and step.get("migpipe") == TEST_DATABASE_STEP
                 else step
                 for step in steps

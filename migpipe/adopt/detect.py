@@ -200,6 +200,11 @@ def _tool(tool: ToolFinding, adoption: Adoption) -> None:
         adoption.set("tool", key, value, tool.table_sources.get(key, tool.evidence))
 
 
+# The roles of a variable the tool always reads besides the main URL (so every
+# job that runs the tool must set it): Prisma's datasource directUrl.
+CARRIED_URL_ROLES = ("directUrl",)
+
+
 def _test_database_url(tool: ToolFinding, adoption: Adoption) -> None:
     urls = [v for v in tool.url_variables if v.role.startswith("url")]
     if not urls:
@@ -214,12 +219,37 @@ def _test_database_url(tool: ToolFinding, adoption: Adoption) -> None:
     if chosen.name.upper().startswith("GITHUB_"):
         return
     adoption.set("test_database", "url_env", chosen.name, f"{chosen.source} ({chosen.role})")
+    carried: dict[str, str] = {}
     for other in tool.url_variables:
-        if other.name != chosen.name and other.role not in ("part",):
-            adoption.not_carried.append(
-                f"{other.source}: {tool.name} also reads {other.name} ({other.role}); the test jobs set only {chosen.name}: "
-                f"set {other.name} in the jobs that need it"
+        if other.name == chosen.name or other.role == "part" or other.name in carried:
+            continue
+        if other.role in CARRIED_URL_ROLES and not other.name.upper().startswith("GITHUB_"):
+            # The tool needs it set wherever it runs: every job that runs the tool sets it.
+            carried[other.name] = f"PRODUCTION_{other.name}"
+            adoption.changed.append(
+                f"{other.source}: {tool.name} also reads {other.name} ({other.role}); every job that runs {tool.name} sets it "
+                f"(test jobs: the test database; migrate-prod: the secret PRODUCTION_{other.name}, which you create in the "
+                "production environment beside the URL's)"
             )
+        elif other.role == "shadowDatabaseUrl":
+            adoption.not_carried.append(
+                f"{other.source}: {tool.name} reads {other.name} ({other.role}) only for `migrate dev` and `migrate diff`; no job "
+                "sets it (migpipe's drift check, if you turn it on, gives its own throwaway shadow database)"
+            )
+        elif other.role.startswith("url (first set of)"):
+            adoption.not_carried.append(
+                f"{other.source}: {tool.name} takes the first of several variables that is set, {other.name} among them; "
+                f"the jobs set {chosen.name} only, so {other.name} must not be set where they run (or set it instead)"
+            )
+        else:
+            adoption.not_carried.append(
+                f"{other.source}: {tool.name} may also read {other.name} ({other.role}); the jobs set {chosen.name}: if the tool "
+                f"needs {other.name} too, add it to test_database.other_url_envs with its production secret"
+            )
+    if carried:
+        adoption.set("test_database", "other_url_envs", carried, ", ".join(
+            f"{v.source} {v.role}" for v in tool.url_variables if v.name in carried
+        ))
 
 
 # --------------------------------------------------------------------------

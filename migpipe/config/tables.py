@@ -201,6 +201,26 @@ class TestDatabase(Section):
         default_factory=lambda: ["backend-tests", "integration-tests"],
         description="Test jobs that get the database, built by real migrations (never db push).",
     )
+    other_url_envs: dict[SecretName, SecretName] = Field(
+        default_factory=dict,
+        description=(
+            "Other variables the tool reads a database URL from besides url_env (e.g. Prisma's "
+            "directUrl = env(\"DIRECT_URL\")), each with the secret (in approval.environment) holding its "
+            "production value. Every job that runs the tool sets them: test jobs and the review's drift "
+            "check to their database, migrate-plan to the read-only URL, migrate-prod to that secret."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _other_url_envs(self) -> TestDatabase:
+        problems = [
+            f"other_url_envs.{name}: is url_env already (expected another variable, or none)"
+            for name in self.other_url_envs
+            if name == self.url_env
+        ]
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
 
 # The kinds and their defaults come from the one table in migpipe.policy; to

@@ -97,6 +97,9 @@ class Migrate:
         self.guards = pipeline.guards
         self.url_env = pipeline.test_database.url_env
         self.secrets: tuple[str, ...] = ()
+        # The other variables the tool reads a URL from (Prisma's directUrl): the
+        # tool may migrate through one of them, so each gets the timeouts too.
+        self.other_urls: dict[str, DatabaseUrl] = {}
 
     # ---- output ------------------------------------------------------------------
 
@@ -123,6 +126,21 @@ class Migrate:
         # Whatever the spelling, none of these may be printed.
         self.secrets = tuple(sorted({*url.secrets, text.strip(), text}, key=len, reverse=True))
         return url
+
+    def _other_urls(self) -> None:
+        """Each of test_database.other_url_envs, read like the main URL (exit 3 when one is missing)."""
+        hidden = set(self.secrets)
+        for name, secret in self.pipeline.test_database.other_url_envs.items():
+            text = os.environ.get(name, "")
+            if not text.strip():
+                raise self.fail(EXIT_MIGRATE_CANNOT_START, f"{name} is not set ({self.tool.label} reads it too: "
+                                f"test_database.other_url_envs; in CI it comes from the secret {secret})")
+            try:
+                self.other_urls[name] = parse_url(text, name)
+            except UrlError as error:
+                raise self.fail(EXIT_MIGRATE_CANNOT_START, str(error)) from None
+            hidden |= {*self.other_urls[name].secrets, text.strip(), text}
+        self.secrets = tuple(sorted(hidden, key=len, reverse=True))
 
     def _context(self, url: DatabaseUrl, scratch: Path) -> RunContext:
         return RunContext(self.pipeline, self.workdir, url, self.url_env, self.guards.lock_timeout,
@@ -305,7 +323,8 @@ class Migrate:
         """Applies, retrying on lock_timeout; returns how it ended ("applied"/"by another run")."""
         tool_url, extra_env = self.apply_url_and_env(url)
         command = self.tool.apply_command(context, tool_url)
-        command = Command(command.argv, {**command.env, **extra_env})
+        others = {name: self.apply_url_and_env(other)[0] for name, other in self.other_urls.items()}
+        command = Command(command.argv, {**others, **command.env, **extra_env})
         delays = backoff_delays(self.guards.lock_retries, seconds(self.guards.lock_retry_delay),
                                 seconds(self.guards.lock_retry_max_delay))
         attempt = 0
@@ -387,6 +406,8 @@ class Migrate:
             with self._connect(url) as connection:
                 print(connection.info.server_version // 10000)
             return 0
+        if not self.options.plan_only:
+            self._other_urls()
         with tempfile.TemporaryDirectory(prefix="migpipe-migrate-") as scratch:
             context = self._context(url, Path(scratch))
             self._check_programs(context)

@@ -258,3 +258,88 @@ def test_init_names_what_the_guard_will_still_find_after_generate(tmp_path, caps
     code, out, _ = init(capsys, repo, "--force")
     assert code == 0
     assert "still migrates" not in out
+
+
+# ---- every variable the tool reads a URL from ------------------------------------
+
+
+def _effective_env(job: dict, step: dict) -> dict:
+    return {**(job.get("env") or {}), **(step.get("env") or {})}
+
+
+def _steps_running_the_tool(workflow: dict) -> list[tuple[str, dict, dict]]:
+    """(job id, job, step) of every step that runs prisma, directly or through migpipe migrate."""
+    found = []
+    for job_id, job in workflow["jobs"].items():
+        for step in job.get("steps", []):
+            run = step.get("run") or ""
+            if ("prisma migrate" in run or "migpipe migrate" in run or "migrate-with-guards" in run) and "--server-major" not in run:
+                found.append((job_id, job, step))
+    return found
+
+
+def _with_direct_url(schema: Path) -> None:
+    text = schema.read_text(encoding="utf-8")
+    schema.write_text(text.replace('url      = env("DATABASE_URL")\n', 'url      = env("DATABASE_URL")\n  directUrl = env("DIRECT_URL")\n'), encoding="utf-8")
+    assert "directUrl" in schema.read_text(encoding="utf-8")
+
+
+def test_a_direct_url_is_set_in_every_job_that_runs_prisma(tmp_path, capsys) -> None:
+    from ruamel.yaml import YAML
+
+    # The team's workflow (a team test job whose `db push` becomes the test-database step)...
+    carried = fixture_repo(tmp_path, "prisma6-npm-vercel")
+    _with_direct_url(carried / "prisma" / "schema.prisma")
+    # ... and no workflow at all (migpipe's own test jobs).
+    own = tmp_path / "own"
+    own.mkdir()
+    _minimal_prisma_render_repo(own)
+    (own / "package.json").write_text('{"name": "x", "scripts": {"test": "vitest run"}, "devDependencies": {"prisma": "6.1.0"}}')
+    (own / "prisma" / "schema.prisma").write_text(
+        'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n  directUrl = env("DIRECT_URL")\n}\n'
+    )
+    for repo in (carried, own):
+        code, out, _ = init(capsys, repo)
+        assert code == 0
+        assert "prisma also reads DIRECT_URL (directUrl); every job that runs prisma sets it" in out
+        pipeline = load_pipeline(repo / "pipeline.toml")
+        assert pipeline.test_database.other_url_envs == {"DIRECT_URL": "PRODUCTION_DIRECT_URL"}
+        config = str(repo / "pipeline.toml")
+        assert main(["generate", "-c", config, "--root", str(repo), "--force"]) == 0
+        assert main(["verify", "-c", config, "--root", str(repo)]) == 0
+        capsys.readouterr()
+        workflow = YAML(typ="safe", pure=True).load((repo / pipeline.output_paths()["workflow"]).read_text())
+        steps = _steps_running_the_tool(workflow)
+        jobs = {job_id for job_id, _, _ in steps}
+        assert {"migrate-plan", "migrate-prod"} <= jobs and jobs - {"migrate-plan", "migrate-prod"}, jobs
+        for job_id, job, step in steps:
+            env = _effective_env(job, step)
+            assert {"DATABASE_URL", "DIRECT_URL"} <= set(env), (job_id, step.get("name"), env)
+            if job_id == "migrate-prod":
+                assert (env["DATABASE_URL"], env["DIRECT_URL"]) == (
+                    "${{ secrets.PRODUCTION_DATABASE_URL }}", "${{ secrets.PRODUCTION_DIRECT_URL }}")
+            elif job_id == "migrate-plan":
+                assert env["DIRECT_URL"] == env["DATABASE_URL"] == "${{ secrets.PRODUCTION_DATABASE_URL_READONLY }}"
+            elif repo is own:
+                # migpipe's own test job: both point at its test database.
+                assert env["DIRECT_URL"] == env["DATABASE_URL"] and "@localhost:5432/" in env["DATABASE_URL"]
+            else:
+                # The team's job keeps its own DATABASE_URL; DIRECT_URL follows it unless the team set one.
+                assert env["DATABASE_URL"] == "postgresql://acme:acme@localhost:5433/acme_test"
+                assert env["DIRECT_URL"] == "${{ env.DIRECT_URL || env.DATABASE_URL }}"
+
+
+def test_other_url_envs_must_not_name_the_main_variable_or_the_read_only_secret(tmp_path, capsys) -> None:
+    _minimal_prisma_render_repo(tmp_path)
+    assert init(capsys, tmp_path, "--force")[0] == 0
+    config = tmp_path / "pipeline.toml"
+    text = config.read_text()
+    for line, expected in (
+        ('other_url_envs = { DATABASE_URL = "PRODUCTION_X" }', "other_url_envs.DATABASE_URL: is url_env already"),
+        ('other_url_envs = { DIRECT_URL = "PRODUCTION_DATABASE_URL_READONLY" }', "is approval.plan_database_url_secret"),
+    ):
+        config.write_text(text.replace('url_env = "DATABASE_URL"', f'url_env = "DATABASE_URL"\n{line}', 1))
+        assert 'url_env = "DATABASE_URL"\n' in config.read_text()
+        assert main(["generate", "-c", str(config), "--root", str(tmp_path), "--force"]) == 2
+        _, err = capsys.readouterr()
+        assert expected in err and "Traceback" not in err

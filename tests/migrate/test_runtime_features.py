@@ -205,3 +205,33 @@ def test_a_failed_upload_applies_nothing_and_exits_4(make_project):
     assert result.returncode == 4, result
     assert "uploading the backup failed, nothing was applied" in result.output
     assert not project.table_exists("account")
+
+
+# ---- other URL variables the tool reads (Prisma's directUrl) -----------------------
+
+
+def test_the_direct_url_is_required_and_gets_the_same_timeouts(make_project, monkeypatch):
+    # Prisma migrates through directUrl when the datasource has one (the stand-in
+    # does the same): migpipe must hand it the lock and statement timeouts too.
+    project: MigrateProject = make_project(
+        overrides={"test_database": {"other_url_envs": {"DIRECT_URL": "PRODUCTION_DIRECT_URL"}}}
+    )
+    schema = project.root / "prisma" / "schema.prisma"
+    schema.write_text(schema.read_text().replace("}\n", '  directUrl = env("DIRECT_URL")\n}\n'), encoding="utf-8")
+    project.add_migration(
+        INIT,
+        "CREATE TABLE \"probe\" AS SELECT current_setting('application_name') AS app, "
+        "current_setting('lock_timeout') AS lock_timeout, current_setting('statement_timeout') AS statement_timeout;\n",
+    )
+
+    missing = project.run()
+    assert missing.returncode == 3, missing
+    assert "DIRECT_URL is not set" in missing.stderr and "PRODUCTION_DIRECT_URL" in missing.stderr
+    assert not project.table_exists("probe")
+
+    monkeypatch.setenv("DIRECT_URL", project.server.url(project.database, query="schema=public&application_name=direct"))
+    applied = project.run()
+
+    assert applied.returncode == 0, applied
+    assert project.psql("SELECT app || ' ' || lock_timeout || ' ' || statement_timeout FROM probe") == "direct 5s 15min"
+    assert project.applied_migrations() == [INIT]
