@@ -3,7 +3,7 @@
 A host config the pipeline did not declare still runs when someone deploys
 with it (a fly.toml left from a trial, a Dockerfile a self-hoster builds), so
 the guard reads all of them: Procfiles, fly.toml, render.yaml, railway,
-app.json, vercel.json, litefs.yml, nixpacks.toml, Dockerfiles, compose files
+app.json, heroku.yml, vercel.json, litefs.yml, nixpacks.toml, Dockerfiles, compose files
 and Terraform for Render. pipeline.toml may exempt an entry point's file with
 a written reason; its findings are still reported, marked exempt.
 """
@@ -21,7 +21,7 @@ from migpipe.buildguard.sources import kind_of
 from migpipe.buildguard.workflows import check_workflows
 
 HOST_KINDS = frozenset(
-    {"procfile", "fly.toml", "render.yaml", "railway", "app.json", "vercel.json", "litefs.yml", "nixpacks", "dockerfile", "compose", "terraform"}
+    {"procfile", "fly.toml", "render.yaml", "railway", "app.json", "heroku.yml", "vercel.json", "litefs.yml", "nixpacks", "dockerfile", "compose", "terraform"}
 )
 # Directories whose files no host reads: dependencies, build output, and the
 # CI's own workflows (the workflow check reads those).

@@ -61,6 +61,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("render.yaml", r"(^|[_.-])render(\.[\w-]+)?\.ya?ml$"),
         ("railway", r"(^|[_.-])railway\.(json|toml)$"),
         ("app.json", r"(^|[_.-])app\.json$"),
+        ("heroku.yml", r"(^|[_.-])heroku\.ya?ml$"),
         ("vercel.json", r"(^|[_.-])vercel\.json$"),
         ("litefs.yml", r"(^|[_.-])litefs\.ya?ml$"),
         ("dockerfile", r"(^|[_.-])[Dd]ockerfile([._-][\w.-]*)?$|\.[Dd]ockerfile$"),
@@ -402,6 +403,46 @@ def _app_json_entries(path: Path, text: str, display: str) -> Entries:
     return entries
 
 
+def _heroku_yml_entries(path: Path, text: str, display: str) -> Entries:
+    """Heroku's container stack: images built from build.docker, the release
+    phase's commands and each run process, in the image it names (web's by
+    default); a process without a run command starts its image's own CMD."""
+    data = _load_yaml(text, display)
+    entries, cwd = Entries(), path.parent
+    if not isinstance(data, dict):
+        return entries
+    build = data.get("build")
+    docker = build.get("docker") if isinstance(build, dict) else None
+    images: dict[str, tuple[int, Path, Image | None]] = {}
+    for process, spec in docker.items() if isinstance(docker, dict) else ():
+        name = spec.get("dockerfile") if isinstance(spec, dict) else spec
+        if isinstance(name, str) and (cwd / name).is_file():
+            dockerfile = cwd / name
+            images[str(process)] = (_yaml_line(docker, process), dockerfile, docker_image(dockerfile, cwd))
+    run = data.get("run") if isinstance(data.get("run"), dict) else {}
+
+    def add(spec: Any, what: str, line: int, default_image: str) -> None:
+        # `command:` is a list of shell commands, or one; `image:` a build.docker process.
+        value = spec.get("command") if isinstance(spec, dict) else spec
+        if isinstance(spec, dict) and "command" in spec:
+            line = yamlfast.value_line(spec, "command")
+        image_name = str(spec.get("image") or default_image) if isinstance(spec, dict) else default_image
+        image = images[image_name][2] if image_name in images else None
+        for command in value if isinstance(value, list) else [value]:
+            if isinstance(command, str) and command.strip():
+                entries.commands.append(_in_image(image, line, what, command, cwd, phase_of(what)))
+
+    release = data.get("release")
+    if release is not None:
+        add(release, "release", _yaml_line(data, "release"), "web")
+    for process, spec in run.items():
+        add(spec, f"run.{process}", _yaml_line(run, process), str(process))
+    for process, (line, dockerfile, _image) in images.items():
+        if process not in run:
+            entries.images.append((line, f"build.docker.{process}", dockerfile))
+    return entries
+
+
 def _vercel_entries(path: Path, text: str, display: str) -> Entries:
     data = load_json(text, display)
     entries = Entries()
@@ -571,6 +612,7 @@ _READERS = {
     "render.yaml": _render_entries,
     "railway": _railway_entries,
     "app.json": _app_json_entries,
+    "heroku.yml": _heroku_yml_entries,
     "vercel.json": _vercel_entries,
     "litefs.yml": _litefs_entries,
     "dockerfile": _dockerfile_entries,
