@@ -419,7 +419,8 @@ def _heroku_yml_entries(path: Path, text: str, display: str) -> Entries:
         if isinstance(name, str) and (cwd / name).is_file():
             dockerfile = cwd / name
             images[str(process)] = (_yaml_line(docker, process), dockerfile, docker_image(dockerfile, cwd))
-    run = data.get("run") if isinstance(data.get("run"), dict) else {}
+    run_value = data.get("run")
+    run: dict[Any, Any] = run_value if isinstance(run_value, dict) else {}
 
     def add(spec: Any, what: str, line: int, default_image: str) -> None:
         # `command:` is a list of shell commands, or one; `image:` a build.docker process.
