@@ -36,7 +36,7 @@ def _command(verb: str) -> Any:
 
 
 def _init(args: argparse.Namespace) -> int:
-    return int(_command("init").run(args.root, force=args.force, host=args.host))
+    return int(_command("init").run(args.root, force=args.force, host=args.host, tool=args.tool))
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -124,7 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--root", default=DEFAULT_ROOT, help="Repository root to read and to write pipeline.toml in.")
     init.add_argument("--force", action="store_true", help="Replace an existing pipeline.toml.")
     init.add_argument(
-        "--host", default=None, help="The host to generate for when the repository has no host config (render, fly, heroku)."
+        "--host",
+        default=None,
+        help="The host to generate for when the repository has several host configs or none (render, fly, heroku).",
+    )
+    init.add_argument(
+        "--tool",
+        default=None,
+        metavar="NAME[:DIRECTORY]",
+        help="The migration tool to govern when the repository has several (e.g. prisma, or prisma:packages/db "
+        "when it is in several packages); the others are reported and left alone.",
     )
 
     generate = verb("generate", _generate, "Write the generated files that differ from what pipeline.toml compiles to.")

@@ -82,14 +82,14 @@ def _run_script(package_manager: str, script: str) -> str:
     return f"{package_manager} run {script}"
 
 
-def detect_repo(root: Path, host: str | None = None) -> Adoption:
+def detect_repo(root: Path, host: str | None = None, tool: str | None = None) -> Adoption:
     """What pipeline.toml should hold for the repository at ``root``.
 
     Raises AdoptError (exit 2) when migpipe cannot describe it: a tool or host
     it has no profile for, a database other than PostgreSQL, several
     candidates, with what was found and where.
     """
-    stack = detect_stack(root, host)
+    stack = detect_stack(root, host, tool)
     if stack.refusal:
         raise AdoptError(f"{root}: {stack.refusal}; nothing was written")
     assert stack.tool is not None and stack.host is not None

@@ -63,8 +63,44 @@ class Stack:
         return self.tool.directory if self.tool else "."
 
 
-def _choose_tool(stack: Stack) -> None:
+def _pick_tool(stack: Stack, chosen: str) -> None:
+    """``--tool NAME`` or ``--tool NAME:DIRECTORY``: the one finding it names, or a refusal saying why not."""
+    name, _, directory = chosen.partition(":")
+    directory = directory.strip().strip("/") or ""
+    known = supported_tools()
+    found = "; ".join(f"{t.name} in {t.directory}" for t in stack.tools) or "no migration tool"
+    if name not in known:
+        stack.refusal = f"--tool {chosen}: migpipe generates for {', '.join(sorted(known))} (found {found})"
+        return
+    matches = [t for t in stack.tools if t.name == name and (not directory or t.directory == directory)]
+    if not matches:
+        stack.refusal = f"--tool {chosen}: no {name}{' in ' + directory if directory else ''} found in the repository (found {found})"
+        return
+    if len(matches) > 1:
+        options = " or ".join(f"--tool {t.name}:{t.directory}" for t in matches)
+        stack.refusal = f"--tool {chosen}: {name} is in {len(matches)} places ({', '.join(t.directory for t in matches)}); choose one with {options}"
+        return
+    tool = matches[0]
+    if tool.engine not in (None, POSTGRESQL):
+        stack.refusal = (
+            f"--tool {chosen}: {tool.name} in {tool.directory} targets {tool.engine}, not PostgreSQL ({tool.engine_source}); "
+            "everything migpipe generates assumes PostgreSQL"
+        )
+        return
+    stack.tool = tool
+    for other in stack.tools:
+        if other is not tool:
+            stack.notes.append(
+                f"{other.notes[0] if other.notes else other.name} in {other.directory} ({other.evidence}): not the tool chosen "
+                f"with --tool {chosen}; its migrations are not governed by this pipeline.toml"
+            )
+
+
+def _choose_tool(stack: Stack, chosen: str | None = None) -> None:
     tools = stack.tools
+    if chosen is not None:
+        _pick_tool(stack, chosen)
+        return
     if not tools:
         stack.refusal = (
             "no migration tool found (looked for "
@@ -98,7 +134,8 @@ def _choose_tool(stack: Stack) -> None:
         return
     if len(supported) > 1:
         listed = "; ".join(f"{t.name} in {t.directory} ({t.evidence})" for t in supported)
-        stack.refusal = f"several migration tools on PostgreSQL: {listed}; pipeline.toml governs one, and init cannot choose for you (write pipeline.toml by hand for the one to govern)"
+        options = ", ".join(f"--tool {t.name}:{t.directory}" for t in supported)
+        stack.refusal = f"several migration tools on PostgreSQL: {listed}; pipeline.toml governs one: choose it with {options}"
         return
     stack.tool = supported[0]
     for finding in unsupported:
@@ -211,7 +248,7 @@ def _package_manager(repo: Repo, stack: Stack) -> None:
                 return
 
 
-def detect_stack(root: Path, host: str | None = None) -> Stack:
+def detect_stack(root: Path, host: str | None = None, tool: str | None = None) -> Stack:
     repo = Repo(root)
     stack = Stack(root)
     known_tools = supported_tools()
@@ -224,7 +261,7 @@ def detect_stack(root: Path, host: str | None = None) -> Stack:
         for found in host_detector(repo):
             found.supported = found.supported and found.name in known_hosts
             stack.hosts.append(found)
-    _choose_tool(stack)
+    _choose_tool(stack, tool)
     package = repo.package(stack.directory)
     package_name = package.data.get("name") if package else None
     stack.workflow, stack.workflows_left = choose_workflow(

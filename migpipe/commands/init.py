@@ -28,7 +28,7 @@ def _schema_url() -> str:
     return str(schema["$id"])
 
 
-def run(root: str, force: bool = False, host: str | None = None) -> int:
+def run(root: str, force: bool = False, host: str | None = None, tool: str | None = None) -> int:
     from migpipe.adopt import detect_repo, render_pipeline_toml
     from migpipe.config.loader import parse_toml
 
@@ -39,7 +39,7 @@ def run(root: str, force: bool = False, host: str | None = None) -> int:
     if target.exists() and not force:
         raise InitError(f"{target} already exists; edit it, or run `migpipe init --force` to replace it")
 
-    adoption = detect_repo(root_path, host)
+    adoption = detect_repo(root_path, host, tool)
     text = render_pipeline_toml(adoption, _schema_url())
     pipeline = _check(text, str(target), parse_toml)
     still = _still_migrating(root_path, pipeline)

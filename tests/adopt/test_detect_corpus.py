@@ -88,3 +88,33 @@ def test_init_refuses_what_it_cannot_generate_for_and_writes_nothing(tmp_path: P
     for word in CASES[case]["refusal"]:
         assert word in err
     assert not (repo / "pipeline.toml").exists()
+
+
+def test_init_tool_chooses_among_several_and_says_what_else_it_saw(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # trigger.dev: Prisma in two packages, Drizzle in a third, goose for ClickHouse.
+    repo = copy_case(tmp_path, "triggerdotdev__trigger.dev")
+    refused = detect_stack(repo)
+    assert refused.refusal is not None and "--tool prisma:internal-packages/database" in refused.refusal
+
+    stack = detect_stack(repo, None, "prisma:internal-packages/database")
+    assert stack.tool is not None and (stack.tool.name, stack.tool.directory) == ("prisma", "internal-packages/database")
+    seen = " ".join(stack.notes)
+    for other in ("internal-packages/run-ops-database", "internal-packages/dashboard-agent-db", "goose"):
+        assert other in seen
+    assert "not the tool chosen with --tool prisma:internal-packages/database" in seen
+    drizzle = detect_stack(repo, None, "drizzle")
+    assert drizzle.tool is not None and drizzle.tool.directory == "internal-packages/dashboard-agent-db"
+
+    for option, words in (
+        ("prisma", ["prisma is in 2 places", "--tool prisma:internal-packages/run-ops-database"]),
+        ("knex", ["no knex found", "found prisma in internal-packages/database"]),
+        ("typeorm", ["migpipe generates for", "prisma"]),
+        ("prisma:apps/web", ["no prisma in apps/web found"]),
+    ):
+        code = main(["init", "--root", str(repo), "--tool", option])
+        _, err = capsys.readouterr()
+        assert code == 2 and "Traceback" not in err, err
+        assert f"--tool {option}:" in err
+        for word in words:
+            assert word in err, (word, err)
+        assert not (repo / "pipeline.toml").exists()
