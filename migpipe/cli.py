@@ -76,6 +76,10 @@ def _deploy(args: argparse.Namespace) -> int:
     return int(_command("deploy").run(args.config, args.root, args.sha))
 
 
+def _host_cli(args: argparse.Namespace) -> int:
+    return int(_command("host_cli").run(args.config, args.directory))
+
+
 def _approval_check(args: argparse.Namespace) -> int:
     return int(_command("approval_check").run(args.config, warn_only=args.warn_only))
 
@@ -201,6 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
     _config_option(deploy)
     deploy.add_argument("--root", default=DEFAULT_ROOT, help="The git checkout to deploy from.")
     deploy.add_argument("--sha", default=None, help="The commit to deploy (default $GITHUB_SHA).")
+
+    host_cli = verb(
+        "host-cli",
+        _host_cli,
+        "Write the host CLI's locked npm manifest (package.json, package-lock.json) into DIR, for npm ci --prefix DIR.",
+    )
+    _config_option(host_cli)
+    host_cli.add_argument("directory", metavar="DIR", help="Where to write them (created if missing).")
 
     approval = verb(
         "approval-check",

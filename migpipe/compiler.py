@@ -41,16 +41,16 @@ class GeneratedFile:
 class _OutputSpec:
     kind: str
     template: str
-    comment: str  # "#" or "<!--"
+    comment: str  # "#" or "<!--"; "" for a format without comments (no header)
     executable: bool = False
 
 
-def _output_specs(host_template: str) -> list[_OutputSpec]:
+def _output_specs(host_template: str, host_comment: str) -> list[_OutputSpec]:
     return [
         _OutputSpec("workflow", "github/ci-cd.yml.j2", "#"),
         _OutputSpec("build_guard", "scripts/check-no-migrate-in-build.sh.j2", "#", executable=True),
         _OutputSpec("migrate_script", "scripts/migrate-with-guards.sh.j2", "#", executable=True),
-        _OutputSpec("host_config", host_template, "#"),
+        _OutputSpec("host_config", host_template, host_comment),
         _OutputSpec("runbook", "docs/migrations-runbook.md.j2", "<!--"),
     ]
 
@@ -278,18 +278,24 @@ def compile_pipeline(pipeline: Pipeline) -> list[GeneratedFile]:
     host = context["host"]
     paths = pipeline.output_paths()
     files = []
-    for spec in _output_specs(host.config_template):
+    headerless = []
+    for spec in _output_specs(host.config_template, host.config_comment):
         body = env.get_template(spec.template).render(context)
         body = body.rstrip("\n") + "\n"
+        if not spec.comment:
+            headerless.append(paths[spec.kind])
         files.append(
             GeneratedFile(
                 kind=spec.kind,
                 path=paths[spec.kind],
-                content=with_header(body, context["digest"], spec.comment),
+                content=with_header(body, context["digest"], spec.comment) if spec.comment else body,
                 executable=spec.executable,
             )
         )
-    # Last, and itself compared by verify: the files migpipe owns.
+    # Last, and itself compared by verify: the files migpipe owns (and which
+    # of them cannot say so themselves).
     contents = {file.path: file.content for file in files}
-    files.append(GeneratedFile("manifest", MANIFEST_PATH, manifest_text(contents, context["digest"]), executable=False))
+    files.append(
+        GeneratedFile("manifest", MANIFEST_PATH, manifest_text(contents, context["digest"], headerless), executable=False)
+    )
     return files

@@ -47,8 +47,8 @@ from pathlib import Path
 
 from migpipe.compiler import GeneratedFile
 from migpipe.errors import OutputError, OutputProblem
-from migpipe.manifest import MANIFEST_PATH, content_hash, recorded_files
-from migpipe.markers import read_header
+from migpipe.manifest import MANIFEST_PATH, content_hash, recorded_files, recorded_header
+from migpipe.markers import Header, read_header
 
 TEMP_SUFFIX = ".migpipe-tmp"
 OLD_SUFFIX = ".migpipe-old"
@@ -172,6 +172,21 @@ def read_existing(root: Path, relative: str) -> Existing:
         raise OutputProblem(relative, UNREADABLE, f"cannot be read ({exc.strerror or exc})") from None
 
 
+def committed_manifest(root: Path) -> str | None:
+    """The text of the committed ``.migpipe/manifest.json``; None when there is none or it cannot be read."""
+    try:
+        return read_existing(root, MANIFEST_PATH).content
+    except OutputProblem:
+        return None
+
+
+def header_of(path: str, content: str, manifest: str | None) -> Header | None:
+    """What says migpipe made the file at ``path``: its own header, or, for a
+    file that cannot carry one (vercel.json), the committed manifest's record
+    of it. Names drift and tells migpipe's files from others; never a verdict."""
+    return read_header(content) or recorded_header(manifest, path)
+
+
 def _is_through_link(root_real: Path, relative: str) -> bool:
     """Whether ``root/relative`` reaches its file through a symbolic link."""
     return Path(os.path.join(root_real, *relative.split("/"))) != Path(
@@ -197,6 +212,7 @@ def plan_writes(
     problems: list[str] = []
     foreign = []
     targets: dict[Path, str] = {}
+    manifest = committed_manifest(root)
     for file in files:
         try:
             existing = read_existing(root, file.path)
@@ -221,7 +237,7 @@ def plan_writes(
             action = "create"
         elif current == file.content:
             action = "unchanged"
-        elif read_header(current) is None:
+        elif header_of(file.path, current, manifest) is None:
             if _is_through_link(root_real, file.path):
                 shown = existing.target.relative_to(root_real).as_posix()
                 problems.append(
@@ -271,9 +287,8 @@ def find_orphans(root: Path, files: list[GeneratedFile]) -> list[Orphan]:
     The committed manifest is read only to find such paths: it can add drift,
     never clear it. Paths that lead outside the root are ignored.
     """
-    try:
-        manifest = read_existing(root, MANIFEST_PATH).content
-    except OutputProblem:
+    manifest = committed_manifest(root)
+    if manifest is None:
         return []
     current = {file.path for file in files}
     current_targets = set()
@@ -290,7 +305,7 @@ def find_orphans(root: Path, files: list[GeneratedFile]) -> list[Orphan]:
             continue
         if existing.content is None or existing.target in current_targets:
             continue  # gone, or the same file as an output (through a link)
-        unedited = content_hash(existing.content) == recorded and read_header(existing.content) is not None
+        unedited = content_hash(existing.content) == recorded and header_of(path, existing.content, manifest) is not None
         found.append(Orphan(path, existing.target, unedited))
     return found
 

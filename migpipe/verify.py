@@ -13,11 +13,13 @@ from pathlib import Path
 from migpipe.compiler import GeneratedFile
 from migpipe.errors import OutputProblem
 from migpipe.manifest import MANIFEST_PATH
-from migpipe.markers import Header, read_header
+from migpipe.markers import Header
 from migpipe.outputs import (
     JOURNAL_PATH,
     check_root,
+    committed_manifest,
     find_orphans,
+    header_of,
     interrupted,
     read_existing,
 )
@@ -71,6 +73,7 @@ def find_drift(root: Path, files: list[GeneratedFile], digest: str) -> list[Drif
     """
     check_root(root)
     drifts = []
+    manifest = committed_manifest(root)
     for file in files:
         try:
             current = read_existing(root, file.path).content
@@ -82,7 +85,7 @@ def find_drift(root: Path, files: list[GeneratedFile], digest: str) -> list[Drif
         if current is None:
             drifts.append(Drift(file.path, MISSING, _explain(MISSING, None), ""))
             continue
-        recorded = read_header(current)
+        recorded = header_of(file.path, current, manifest)
         kind = _kind_of_difference(recorded, digest)
         diff = "".join(
             difflib.unified_diff(

@@ -41,3 +41,12 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
         cwd=elsewhere, capture_output=True, text=True, check=True,
     )
     assert str(env_dir) in located.stdout
+    # The Vercel CLI's lockfile ships too: the deploy job's `migpipe host-cli` copies it.
+    vercel = elsewhere / "vercel"
+    vercel.mkdir()
+    (vercel / "pipeline.toml").write_text(
+        'version = 1\n[project]\nname = "acme"\n[tool]\nname = "prisma"\nversion = 6\n[host]\nname = "vercel"\n'
+    )
+    written = subprocess.run([str(migpipe), "host-cli", "cli"], cwd=vercel, capture_output=True, text=True)
+    assert written.returncode == 0, written.stderr
+    assert '"vercel": "' in (vercel / "cli" / "package-lock.json").read_text()

@@ -75,3 +75,49 @@ def fly_commands(extra: Mapping[str, Any]) -> list[tuple[str, str]]:
             if isinstance(command, str):
                 found.append((f"host.extra.processes.{name}", command))
     return found
+
+
+# vercel.json: the keys [host] models or migpipe writes itself. buildCommand and
+# installCommand are host.build_command / host.install_command; "$schema" is
+# always written; git.deploymentEnabled is always false (only the deploy job
+# deploys).
+VERCEL_GOVERNED_KEYS = ("$schema", "buildCommand", "installCommand")
+VERCEL_GOVERNED_IN_TABLES = {"git": ("deploymentEnabled",)}
+# Commands of vercel.json that Vercel runs on its own besides the build and
+# install: the Ignored Build Step decides, on Vercel's machines, whether a
+# push builds at all.
+VERCEL_COMMAND_KEYS = ("ignoreCommand",)
+
+
+def vercel_problems(extra: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for key in extra:
+        if key in VERCEL_GOVERNED_KEYS:
+            where = "written by migpipe itself" if key == "$schema" else "set by [host]"
+            problems.append(f"extra.{key}: {where} (expected it {'not here' if key == '$schema' else 'there'})")
+    for table, keys in VERCEL_GOVERNED_IN_TABLES.items():
+        value = extra.get(table)
+        if table in extra and not isinstance(value, Mapping):
+            problems.append(f"extra.{table}: must be a table")
+            continue
+        for key in keys:
+            if isinstance(value, Mapping) and key in value:
+                problems.append(
+                    f"extra.{table}.{key}: always false, so that only the deploy job deploys, after migrate-prod "
+                    "(expected it not here)"
+                )
+    github = extra.get("github")
+    if isinstance(github, Mapping) and github.get("enabled", False) is not False:
+        problems.append(
+            "extra.github.enabled: would turn Vercel's Git deployments back on, outside the deploy job "
+            "(expected false or no enabled)"
+        )
+    for key in VERCEL_COMMAND_KEYS:
+        if key in extra and not isinstance(extra[key], str):
+            problems.append(f"extra.{key}: must be a command (a string)")
+    return problems
+
+
+def vercel_commands(extra: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(where, command) of each command of the carried vercel.json keys Vercel runs."""
+    return [(f"host.extra.{key}", extra[key]) for key in VERCEL_COMMAND_KEYS if isinstance(extra.get(key), str)]

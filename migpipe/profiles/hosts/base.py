@@ -71,6 +71,17 @@ class HostProfile:
     # Values the host's config template needs beyond pipeline.toml's own
     # (e.g. a path made relative to where the config file is written).
     config_values: Mapping[str, str] = field(default_factory=dict)
+    # How a comment starts in the config file: "#" for YAML, TOML and the
+    # Procfile; "" for a format without comments (vercel.json), whose file
+    # then carries no header and is recorded as migpipe's in the manifest.
+    config_comment: str = "#"
+    # A host CLI the deploy job installs with `npm ci` from a manifest and
+    # lockfile shipped inside migpipe: the folder holding them ("" for none).
+    # `migpipe host-cli DIR` copies them to DIR.
+    cli_manifest: str = ""
+    # Plain (non-secret) env of the `migpipe deploy` step, e.g. where the
+    # host's CLI was installed.
+    deploy_env: tuple[tuple[str, str], ...] = field(default=())
 
 
 class HostTable(Section):

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from migpipe.config.tables import SharedTables
-from migpipe.profiles.hosts import fly, heroku, render
+from migpipe.profiles.hosts import fly, heroku, render, vercel
 from migpipe.profiles.hosts.base import HostPlugin, HostProfile, HostTable
 
 # In the order the schema lists them.
-_PLUGINS: tuple[HostPlugin, ...] = (render, fly, heroku)
+_PLUGINS: tuple[HostPlugin, ...] = (render, fly, heroku, vercel)
 HOSTS: dict[str, HostPlugin] = {plugin.NAME: plugin for plugin in _PLUGINS}
 
 
