@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shlex
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -511,6 +512,10 @@ class Scanner:
             package = self._package(self._repo_dir(context, call.directory))
         else:
             package = self._package_here(context)
+        if call.manager == "deno":
+            tasks = self._deno_tasks(self._repo_dir(context, call.directory) if call.directory else context.cwd, context)
+            if tasks is not None and any(name in tasks.scripts for name in call.names):
+                package = tasks
         if package is None:
             if call.with_hooks and (call.fallback is None or call.elsewhere):
                 self._unresolved(" ".join(call.names), "no package.json here to read the script from", chain)
@@ -548,7 +553,7 @@ class Scanner:
             text = package.scripts[script]
             if script_args:
                 text += " " + shlex.join(script_args)
-            step = Step(self.display(package.path), package.line_of(script), f"scripts.{script}")
+            step = Step(self.display(package.path), package.line_of(script), f"{package.section}.{script}")
             directory = package.path.parent
             self._visit_text(text, chain, step, _Context(directory, directory, package), False)
 
@@ -720,7 +725,10 @@ class Scanner:
                 if arg in ("-e", "--eval", "-p", "--print"):
                     inline = rest[i + 1] if i + 1 < len(rest) else ""
                     break
-                if arg in ("-r", "--require", "--import", "--loader", "--experimental-loader", "-P", "--project", "--env-file", "--tsconfig", "-C", "--conditions"):
+                # deno takes --env-file's value only as --env-file=PATH.
+                if arg in ("-r", "--require", "--import", "--loader", "--experimental-loader", "-P", "--project", "--tsconfig", "-C", "--conditions") or (
+                    arg == "--env-file" and program != "deno"
+                ):
                     i += 2
                     continue
                 if arg.startswith("-"):
@@ -779,7 +787,8 @@ class Scanner:
         if module is not None:
             target_path = self._python_module(module, context)
             if target_path is None:
-                if not module.startswith(("uvicorn", "gunicorn", "pytest", "pip", "celery", "dramatiq", "alembic", "django", "flask")):
+                top = module.split(".")[0]
+                if top not in sys.stdlib_module_names and not module.startswith(("uvicorn", "gunicorn", "pytest", "pip", "celery", "dramatiq", "alembic", "django", "flask")):
                     self._unresolved(f"python -m {module}", "module not found in the repository", chain)
                 return True
             return self._read_program(target_path, language, chain, context, tuple(args))
@@ -1051,6 +1060,29 @@ class Scanner:
             package = self._package(directory)
             if package is not None or directory == self.root or directory.parent == directory:
                 return package
+            directory = directory.parent
+        return None
+
+    def _deno_tasks(self, directory: Path, context: _Context) -> Package | None:
+        """The deno.json (or deno.jsonc) `deno task` reads: in ``directory`` or the nearest above it."""
+        if context.image is not None and context.image_cwd is not None:
+            for name in ("deno.json", "deno.jsonc"):
+                mapped = self._from_image(name, context)
+                if mapped is not None and mapped.is_file():
+                    directory = mapped.parent
+                    break
+        directory = Path(os.path.abspath(directory))
+        while self._inside_root(directory):
+            for name in ("deno.json", "deno.jsonc"):
+                path = (directory / name).resolve()
+                if path.is_file():
+                    if path not in self._packages:
+                        display = self.display(path)
+                        self._packages[path] = Package.parse_deno(path, read_text(path, display), display)
+                        self.followed.add(display)
+                    return self._packages[path]
+            if directory == self.root or directory.parent == directory:
+                return None
             directory = directory.parent
         return None
 

@@ -23,7 +23,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from migpipe.buildguard import yamlfast
+from migpipe.buildguard import programs, yamlfast
 from migpipe.buildguard.docker import (
     Image,
     Stage,
@@ -190,6 +190,7 @@ class Package:
     path: Path
     text: str
     scripts: dict[str, str]
+    section: str = "scripts"  # deno.json's are "tasks"
 
     @classmethod
     def parse(cls, path: Path, text: str, display: str) -> Package:
@@ -199,8 +200,21 @@ class Package:
             scripts = {}
         return cls(path, text, {k: v for k, v in scripts.items() if isinstance(v, str)})
 
+    @classmethod
+    def parse_deno(cls, path: Path, text: str, display: str) -> Package:
+        """deno.json / deno.jsonc: its tasks (a command, or a table with one)."""
+        plain = programs.strip_comments(text, "js") if path.suffix == ".jsonc" else text
+        data = load_json(re.sub(r",(\s*[}\]])", r"\1", plain), display)
+        tasks = data.get("tasks") if isinstance(data, dict) else None
+        found: dict[str, str] = {}
+        for name, value in tasks.items() if isinstance(tasks, dict) else ():
+            command = value.get("command") if isinstance(value, dict) else value
+            if isinstance(command, str):
+                found[name] = command
+        return cls(path, text, found, "tasks")
+
     def line_of(self, name: str) -> int:
-        start = self.text.find('"scripts"')
+        start = self.text.find(f'"{self.section}"')
         return _json_key_line(self.text, name, max(start, 0))
 
 

@@ -261,6 +261,20 @@ def script_call(words: list[Word]) -> ScriptCall | None:
     program, args = program_of(words), words[1:]
     if program in ("npm", "pnpm", "yarn", "bun"):
         return _package_manager_call(program, args)
+    if program == "deno" and args and args[0].text == "task":
+        # `deno task NAME`: deno.json's task, else package.json's script of that name.
+        rest, directory = args[1:], None
+        while rest and rest[0].text.startswith("-"):
+            option, _, inline = rest[0].text.partition("=")
+            if option in ("--cwd", "-c", "--config", "-f", "--filter") and not inline:
+                directory = rest[1].text if option == "--cwd" and len(rest) > 1 else directory
+                rest = rest[2:]
+                continue
+            directory = inline if option == "--cwd" else directory
+            rest = rest[1:]
+        if not rest:
+            return None
+        return ScriptCall("deno", [rest[0].text], _script_args(rest[1:]), directory=directory)
     if program in ("npm-run-all", "run-s", "run-p", "npm-run-all2"):
         names = []
         i = 0

@@ -205,3 +205,10 @@ def test_a_function_calling_itself_is_read_once(tmp_path: Path) -> None:
     scanner = Scanner(tmp_path, COMMON_FORBIDDEN)
     scanner.check_script('again() { shift; again "$@"; }\nagain a b c npx prisma migrate deploy\n', Step("start.sh", 1), tmp_path, spans_lines=True)
     assert (scanner.findings, [item.reason for item in scanner.unresolved]) == ([], ["reaches itself again (a cycle): not followed further"])
+
+
+def test_python_standard_library_modules_are_not_unresolved(tmp_path: Path) -> None:
+    # dub's playwright workflow: `python -m venv /tmp/tinybird-cli` was "module not found in the repository".
+    scanner = Scanner(tmp_path, COMMON_FORBIDDEN)
+    scanner.check_command("python3 -m venv /tmp/cli && python -m http.server 8000 && python -m acme.release", Step("entry", 1), tmp_path)
+    assert [item.reference for item in scanner.unresolved] == ["python -m acme.release"]
