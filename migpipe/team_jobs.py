@@ -7,12 +7,14 @@ changes (README, "Adopting a repository"):
   the test database with the tool's real migrations, setting each of
   ``test_database.other_url_envs`` the job does not set (Prisma's directUrl)
   to the job's own ``url_env``;
-* every job named in ``ci.team_deploy_jobs`` needs ``migrate-prod``.
+* every job named in ``ci.team_deploy_jobs`` needs ``migrate-prod``;
+* the team's triggers get what the policy needs and lacked (``policy_triggers``).
 
 The template inserts the text this module returns; no logic lives there.
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -89,9 +91,61 @@ def team_jobs_yaml(pipeline: Pipeline, tool: ToolProfile) -> str:
     return dump_yaml(jobs, 2) if jobs else ""
 
 
+PLAN_DIGEST_INPUT: dict[str, Any] = {
+    "description": "The plan digest from the migrate-plan job's summary",
+    "required": True,
+    "type": "string",
+}
+
+
+def policy_triggers(pipeline: Pipeline) -> tuple[dict[str, Any], list[str]]:
+    """The team's triggers with what the policy needs added, and one line per addition.
+
+    Nothing the team had is dropped or changed: the review job runs on
+    ``pull_request`` and ``merge_group``; a ``push`` to the main branch runs
+    migrate-plan (and, with the reviewers gate, migrate-prod); with the
+    dispatch gate migrate-prod runs from a ``workflow_dispatch`` whose
+    ``plan_digest`` input names the approved plan.
+    ({} when pipeline.toml keeps migpipe's own triggers.)
+    """
+    team = pipeline.ci.triggers
+    if not team:
+        return {}, []
+    triggers: dict[str, Any] = copy.deepcopy(dict(team))
+    added: list[str] = []
+    main = pipeline.ci.main_branch
+    if "push" not in triggers:
+        triggers["push"] = {"branches": [main]}
+        added.append(
+            f"push to {main!r}: a push to the main branch runs migrate-plan"
+            + (" (and migrate-prod and deploy)" if pipeline.approval.gate == "reviewers" else "")
+            + "; the team's CI had no push trigger"
+        )
+    if "pull_request" not in triggers:
+        triggers["pull_request"] = {}
+        added.append("pull_request: the review job checks the migrations each change adds or edits before it merges")
+    if "merge_group" not in triggers:
+        triggers["merge_group"] = {}
+        added.append("merge_group: a merge queue runs the review too, so the queue never waits for a check that does not run there")
+    if pipeline.approval.gate == "dispatch":
+        dispatch = triggers.get("workflow_dispatch")
+        dispatch = dict(dispatch) if isinstance(dispatch, Mapping) else {}
+        inputs = dict(dispatch.get("inputs") or {}) if isinstance(dispatch.get("inputs") or {}, Mapping) else {}
+        if "plan_digest" not in inputs:
+            inputs["plan_digest"] = dict(PLAN_DIGEST_INPUT)
+            added.append(
+                "workflow_dispatch with the input plan_digest: approval.gate = \"dispatch\" applies only the plan whose digest "
+                "the dispatcher gives" + (" (the team's other inputs kept)" if "workflow_dispatch" in triggers else "")
+            )
+        dispatch["inputs"] = inputs
+        triggers["workflow_dispatch"] = dispatch
+    return triggers, added
+
+
 def triggers_yaml(pipeline: Pipeline) -> str:
-    """The team's ``on:`` value (indented 2), "" when pipeline.toml keeps migpipe's."""
-    return dump_yaml(pipeline.ci.triggers, 2) if pipeline.ci.triggers else ""
+    """The team's ``on:`` value with what the policy needs (indented 2), "" when pipeline.toml keeps migpipe's."""
+    triggers, _ = policy_triggers(pipeline)
+    return dump_yaml(triggers, 2) if triggers else ""
 
 
 def jobs_migrate_prod_needs(pipeline: Pipeline) -> list[str]:

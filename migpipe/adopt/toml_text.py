@@ -110,7 +110,11 @@ def render_pipeline_toml(adoption: Adoption, schema_url: str) -> str:
     if "test_jobs" in ci and not ci["test_jobs"]:
         out += _line("test_jobs", {}, adoption.sources.get("ci.test_jobs"))
     if ci.get("triggers"):
-        out += f"\n# The team's triggers ({adoption.sources.get('ci.triggers')}), as they wrote them.\n"
+        out += (
+            f"\n# The team's triggers ({adoption.sources.get('ci.triggers')}), as they wrote them; generate\n"
+            "# adds what the policy needs and they lack (push to the main branch, pull_request and\n"
+            "# merge_group for the review, the dispatch gate's workflow_dispatch).\n"
+        )
         out += table("ci.triggers", ci["triggers"])
     if ci.get("team_jobs"):
         out += (

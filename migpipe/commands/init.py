@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from migpipe.errors import EXIT_OK, InitError
 
 if TYPE_CHECKING:
+    from migpipe.adopt.detect import Adoption
     from migpipe.pipeline import Pipeline
 
 CONFIG_NAME = "pipeline.toml"
@@ -43,8 +44,10 @@ def run(root: str, force: bool = False, host: str | None = None, tool: str | Non
     text = render_pipeline_toml(adoption, _schema_url())
     pipeline = _check(text, str(target), parse_toml)
     still = _still_migrating(root_path, pipeline)
-    if still:
+    added = _triggers_added(pipeline, adoption)
+    if still or added:
         adoption.not_carried.extend(still)
+        adoption.changed.extend(added)
         text = render_pipeline_toml(adoption, _schema_url())
 
     for line in adoption.detected:
@@ -85,6 +88,14 @@ def _still_migrating(root: Path, pipeline: Pipeline) -> list[str]:
         for finding in report.failing
         if finding.entry_file not in replaced
     ]
+
+
+def _triggers_added(pipeline: Pipeline, adoption: Adoption) -> list[str]:
+    """What generate adds to the team's triggers for the policy (migpipe.team_jobs.policy_triggers), said here."""
+    from migpipe.team_jobs import policy_triggers
+
+    where = adoption.team.path if adoption.team is not None else "ci.triggers"
+    return [f"{where} on: {line} (added by generate; the team's triggers are kept)" for line in policy_triggers(pipeline)[1]]
 
 
 def _check(text: str, display: str, parse_toml: Callable[[str, str], dict[str, Any]]) -> Pipeline:

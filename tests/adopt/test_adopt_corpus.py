@@ -144,7 +144,11 @@ def test_init_generate_verify_keep_the_teams_jobs(tmp_path: Path, case: str, cap
         team = list(pipeline.ci.team_jobs)
         assert generated_jobs(generated, team, commands) == expected_jobs(original, expected.get("changes", {}))
         on = original.get("on", original.get(True))
-        assert generated["on"] == {k: ({} if v is None else v) for k, v in on.items()}
+        team_on = {k: ({} if v is None else v) for k, v in on.items()}
+        # The team's triggers survive as they were; the policy's are added where missing
+        # (push to the main branch, pull_request and merge_group for the review).
+        assert {k: v for k, v in generated["on"].items() if k in team_on} == team_on
+        assert set(generated["on"]) - set(team_on) == {"push", "pull_request", "merge_group"} - set(team_on)
         # Every other workflow file is left byte for byte as it was.
         for other in (REPOS / case / ".github" / "workflows").iterdir():
             if other.name != Path(expected["main_ci"]).name:
