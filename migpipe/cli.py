@@ -85,7 +85,7 @@ def _approval_check(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
-    return int(_command("review").run(args.config, args.base, args.root, args.output_format))
+    return int(_command("review").run(args.config, args.base, args.root, args.output_format, args.schema_drift))
 
 
 def _plan_report(args: argparse.Namespace) -> int:
@@ -231,6 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--base", required=True, help="The base revision the change merges into (a SHA or origin/main).")
     review.add_argument("--root", default=DEFAULT_ROOT, help="The git checkout of the change.")
     review.add_argument("--format", dest="output_format", default="text", choices=("text", "github"), help="text, or github (adds annotations).")
+    review.add_argument(
+        "--schema-drift",
+        action="store_true",
+        help="Also ask the tool whether the schema needs a migration the change lacks, where only migpipe can "
+        "(drizzle-kit: generate, then remove what it wrote). Needs the tool installed.",
+    )
 
     plan_report = verb(
         "plan-report",

@@ -8,20 +8,22 @@ line; the job summary goes to $GITHUB_STEP_SUMMARY when it is set.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
 
 from migpipe.errors import EXIT_FINDINGS, EXIT_OK, FatalError
 from migpipe.pipeline import load_pipeline
+from migpipe.review import Problem, review
 from migpipe.review import report as reporting
-from migpipe.review import review
 from migpipe.review.layouts import layout_for
+from migpipe.runtime.tools import tool_runtime
 
 FORMATS = ("text", "github")
 
 
-def run(config: str, base: str, root: str = ".", output_format: str = "text") -> int:
+def run(config: str, base: str, root: str = ".", output_format: str = "text", schema_drift: bool = False) -> int:
     if output_format not in FORMATS:
         raise FatalError(f"--format: {output_format!r} is not one of {', '.join(FORMATS)}")
     if not base:
@@ -31,6 +33,13 @@ def run(config: str, base: str, root: str = ".", output_format: str = "text") ->
     migrations_dir = getattr(tool, "migrations_dir", ".")
     layout = layout_for(tool.name, pipeline.project.working_directory, migrations_dir)
     result = review(Path(root), base, layout, pipeline.guards.block, pipeline.guards.warn)
+    if schema_drift:
+        working_directory = pipeline.project.working_directory
+        drift = tool_runtime(pipeline).schema_drift(pipeline, Path(root) / working_directory)
+        if drift is not None:
+            path = drift.path if working_directory in ("", ".") else f"{working_directory.rstrip('/')}/{drift.path}"
+            problem = Problem(path, 1, "schema-drift", drift.message, drift.fix)
+            result = dataclasses.replace(result, problems=(*result.problems, problem))
     sys.stdout.write(reporting.text(result))
     if output_format == "github":
         print("\n".join(reporting.annotation_lines(result)))

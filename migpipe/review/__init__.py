@@ -55,7 +55,7 @@ class Problem:
 
     path: str
     line: int
-    kind: str  # "edited-merged-migration", "deleted-merged-migration", "out-of-order", "ordering-conflict"
+    kind: str  # "edited-merged-migration", "deleted-merged-migration", "out-of-order", "ordering-conflict", "schema-drift"
     message: str
     fix: str
 

@@ -57,6 +57,10 @@ def build(tool: AlembicTool, shared: SharedTables) -> ToolProfile:
         # alembic check compares the models with a database at head.
         review_drift_commands=(f"{run} upgrade head", f"{run} check"),
         review_drift_database=True,
+        review_ordering=(
+            "whose `down_revision` is older than the base branch's head, which would give the revision graph a "
+            "second head once merged (rebase its `down_revision`, or `alembic merge` the heads)"
+        ),
         # Alembic connects through SQLAlchemy and psycopg, i.e. libpq.
         timeouts_via="pgoptions",
         required_commands=("alembic",),

@@ -75,6 +75,12 @@ class ToolProfile:
     # there, its URL in the test database's url_env and in drift_check_env.
     review_drift_commands: tuple[str, ...] = ()
     review_drift_database: bool = False
+    # How the review finds an ordering conflict between branches, for the
+    # runbook: "a new migration <this>".
+    review_ordering: str = "that sorts before the newest one on the base branch (rename it)"
+    # Whether the review step itself asks the tool's runtime part about drift
+    # (`migpipe review --schema-drift`): where no command of the tool says it.
+    review_schema_drift: bool = False
     # How the applying session gets lock_timeout / statement_timeout:
     # "url-options": ?options=-c lock_timeout=... (Prisma's engine, node-postgres);
     # "url-params":  ?lock_timeout=...&statement_timeout=... (Go's lib/pq sends

@@ -57,6 +57,10 @@ def build(tool: DjangoTool, shared: SharedTables) -> ToolProfile:
         # Models changed without a migration: makemigrations would write one.
         review_drift_commands=(f"{ci_manage} makemigrations --check --dry-run{settings}",),
         review_drift_database=True,
+        review_ordering=(
+            "whose `dependencies` miss its app's latest migration on the base branch, which would give the app "
+            "a second leaf migration once merged (`makemigrations --merge`, or depend on it and renumber)"
+        ),
         # Django connects through psycopg (2 or 3), i.e. libpq.
         timeouts_via="pgoptions",
         recovery=(

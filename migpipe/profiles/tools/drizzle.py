@@ -57,8 +57,11 @@ def build(tool: DrizzleTool, shared: SharedTables) -> ToolProfile:
         history_table="__drizzle_migrations",
         history_schema="drizzle",
         test_database_commands=(migrate,),
-        # drizzle-kit check: the snapshots and migrations agree (no database).
+        # drizzle-kit check: the snapshots under meta/ agree with each other
+        # (no database). It does not compare the schema with the migrations:
+        # `migpipe review --schema-drift` does, with drizzle-kit generate.
         review_drift_commands=(f"{exec_prefix} drizzle-kit check{config}",),
+        review_schema_drift=True,
         timeouts_via="url-options",
         # node-postgres knows these; psql would refuse them.
         url_only_params=("ssl", "uselibpqcompat"),

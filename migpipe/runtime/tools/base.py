@@ -77,6 +77,15 @@ class OrderConflict:
     fix: str
 
 
+@dataclass(frozen=True)
+class SchemaDrift:
+    """The schema needs a migration the branch does not have (or the tool could not tell)."""
+
+    path: str  # the file to look at, relative to the working directory
+    message: str
+    fix: str
+
+
 # A tool whose apply order is a graph (Alembic's down_revision, Django's
 # dependencies) says, from the migration files alone, which conflicts the
 # files a branch adds create with the base branch's: (base files, added
@@ -147,6 +156,11 @@ class ToolRuntime(Protocol):
     def drift_check(self, context: RunContext) -> Command | None:
         """A command exiting 2 when the migrations do not produce the schema."""
 
+    def schema_drift(self, pipeline: Pipeline, workdir: Path) -> SchemaDrift | None:
+        """For the review, where only migpipe can tell (no tool command says it):
+        whether the schema the code declares needs a migration the checkout in
+        ``workdir`` lacks. None: no drift (or the tool's own command checks it)."""
+
 
 class BaseTool:
     """Defaults most tools share: no failed records, no drift check."""
@@ -164,6 +178,9 @@ class BaseTool:
         return None
 
     def drift_check(self, context: RunContext) -> Command | None:
+        return None
+
+    def schema_drift(self, pipeline: Pipeline, workdir: Path) -> SchemaDrift | None:
         return None
 
     def required_programs(self, pipeline: Pipeline) -> tuple[str, ...]:

@@ -6,18 +6,32 @@ entry as ``created_at``, and applies every journal entry newer than the
 newest ``created_at``. Each is ``<tag>.sql`` in the migrations directory,
 linted as it is. All pending migrations run in one transaction, history
 included: no failed rows. It connects with node-postgres (URL ``options``).
+
+Schema drift, for the review. ``drizzle-kit check`` does not compare the
+schema with the migrations: it checks that the snapshots under meta/ agree
+with each other (drizzle-kit 0.31.11 says "Everything's fine" and exits 0
+after a column was added to the schema without a migration). The only thing
+that compares them is ``drizzle-kit generate``, which diffs the schema with
+the newest snapshot (no database) and writes a migration when they differ.
+So ``schema_drift`` runs it under a name of its own, looks at what it wrote,
+and removes it again: a new migration, or any answer but "No schema changes,
+nothing to migrate", is drift. drizzle-kit exits 0 even when it failed (e.g.
+"Interactive prompts require a TTY terminal" when a rename is ambiguous), so
+its exit status alone says nothing.
 """
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from migpipe.runtime.processes import Command, Completed
+from migpipe.runtime.processes import Command, Completed, run
 from migpipe.runtime.tools.base import (
     BaseTool,
     History,
     PendingSql,
     RunContext,
+    SchemaDrift,
     TimeoutsVia,
     ToolError,
     display_path,
@@ -30,6 +44,27 @@ if TYPE_CHECKING:
     from migpipe.pipeline import Pipeline
 
 DEFAULT_CONFIG = "drizzle.config.ts"
+# The name the drift check gives the migration it asks drizzle-kit for (and removes).
+DRIFT_NAME = "migpipe_drift_check"
+NO_CHANGES = "No schema changes, nothing to migrate"
+
+
+def _files(directory: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in directory.rglob("*") if path.is_file()} if directory.is_dir() else {}
+
+
+def _restore(directory: Path, before: dict[Path, bytes]) -> None:
+    """Put ``directory`` back as it was: what drizzle-kit wrote goes, what it rewrote comes back."""
+    for path in sorted(_files(directory), reverse=True):
+        if path not in before:
+            path.unlink()
+    for path, data in before.items():
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
+    if directory.is_dir():
+        for folder in sorted((d for d in directory.rglob("*") if d.is_dir()), reverse=True):
+            if not any(folder.iterdir()) and not any(p.is_relative_to(folder) for p in before):
+                folder.rmdir()
 
 
 class Drizzle(BaseTool):
@@ -66,6 +101,38 @@ class Drizzle(BaseTool):
 
     def required_programs(self, pipeline: Pipeline) -> tuple[str, ...]:
         return (node_exec(pipeline.project.package_manager)[0],)
+
+    def schema_drift(self, pipeline: Pipeline, workdir: Path) -> SchemaDrift | None:
+        tool: Any = pipeline.tool
+        config, out = str(tool.config_path), workdir / str(tool.migrations_dir)
+        argv = (*node_exec(pipeline.project.package_manager), "drizzle-kit", "generate", "--config", config, "--name", DRIFT_NAME)
+        before = _files(out)
+        try:
+            result = run(Command(argv, {}), workdir, ())
+            written = {path: data for path, data in _files(out).items() if path not in before}
+        finally:
+            _restore(out, before)
+        sql = [data.decode("utf-8", errors="replace") for path, data in sorted(written.items()) if path.suffix == ".sql"]
+        fix_generate = f"run `drizzle-kit generate --config {config}` and commit the migration it writes (or undo the schema change)"
+        if sql:
+            body = "\n".join(line for line in sql[0].splitlines() if line.strip() and "statement-breakpoint" not in line)
+            return SchemaDrift(
+                config,
+                "the schema and the migrations disagree: `drizzle-kit generate` writes a new migration for this "
+                f"change's schema ({', '.join(str(p.relative_to(workdir)) for p in sorted(written))}, removed again): "
+                + (body[:2000] or "(empty)"),
+                fix_generate,
+            )
+        if result.returncode == 0 and NO_CHANGES in result.output:
+            return None
+        # Its error is the line before a stack trace ("Error: ..."), not the trace's last lines.
+        said = next((line.strip() for line in result.output.splitlines() if "error" in line.lower()), None)
+        return SchemaDrift(
+            config,
+            f"`drizzle-kit generate` could not say that the schema matches the migrations (exit {result.returncode}): "
+            + (said or result.last_lines()),
+            fix_generate + "; when it asks whether a column or table was renamed, answer it there",
+        )
 
     def failure_hint(self, result: Completed) -> str | None:
         # drizzle-kit 0.31.10 and later exit 1 on a failed migration without
