@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 import sys
 
 from migpipe.errors import EXIT_FINDINGS, EXIT_OK
 from migpipe.pipeline import load_pipeline
 from migpipe.runtime import github
+from migpipe.runtime.plan import parse_digest
 
-DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}|[0-9a-f]{64}")
 FALLBACK = (
     'the fallback gate that works on every plan: set approval.gate = "dispatch" in pipeline.toml, '
     "then migrate-prod runs only when someone with write access dispatches the workflow with the "
@@ -74,7 +73,7 @@ def _dispatch_gate() -> tuple[bool, str]:
     digest = os.environ.get("MIGPIPE_APPROVED_DIGEST", "")
     if event != "workflow_dispatch":
         return False, f"approval.gate is \"dispatch\" but this run was started by {event or 'an unknown event'}, not workflow_dispatch"
-    if not DIGEST_RE.fullmatch(digest):
+    if parse_digest(digest) is None:
         return False, "the workflow_dispatch input plan_digest is missing or not a plan digest (copy it from the migrate-plan job's summary)"
     return True, f"dispatched by {actor} (GitHub allows only users with write access) to apply the plan {digest}"
 

@@ -41,7 +41,7 @@ from migpipe.errors import (
 from migpipe.runtime import backup, locks
 from migpipe.runtime.durations import seconds
 from migpipe.runtime.lint_gate import LintOutcome, LintUnavailable, lint_pending
-from migpipe.runtime.plan import Plan, build_plan
+from migpipe.runtime.plan import Plan, build_plan, digest, parse_digest
 from migpipe.runtime.processes import Command, Completed, missing_program
 from migpipe.runtime.tools import tool_runtime
 from migpipe.runtime.tools.base import (
@@ -400,7 +400,24 @@ class Migrate:
         outcome = self.lint(sources)
         return pending, build_plan(self.tool.name, sources, outcome)
 
+    def _expected_digest(self) -> str | None:
+        """The approved plan's digest, or None when no plan was given. A value
+        that is not a digest (an empty one: migrate-plan's output did not reach
+        this job) fails closed: nothing unplanned is applied."""
+        given = self.options.expect_digest
+        if given is None:
+            return None
+        expected = parse_digest(given)
+        if expected is None:
+            shown = repr(given[:80]) if given.strip() else "empty"
+            raise self.fail(EXIT_MIGRATE_CANNOT_START,
+                            f"--expect-digest is {shown}, not a plan digest (64 hex digits, as migrate-plan "
+                            "publishes it); in CI an empty one means the migrate-plan job's digest output did not "
+                            "reach this job. Nothing was applied")
+        return expected
+
     def run(self) -> int:
+        expected = None if self.options.server_major or self.options.plan_only else self._expected_digest()
         url = self._url()
         if self.options.server_major:
             with self._connect(url) as connection:
@@ -416,16 +433,18 @@ class Migrate:
                 if self.options.plan_only:
                     return self._finish_plan(plan)
                 if plan is None:
-                    if self.options.expect_digest:
+                    # An empty plan has a digest too (a push that adds no
+                    # migration plans nothing): only another plan is a change.
+                    if expected is not None and expected != digest([]):
                         raise self.fail(EXIT_MIGRATE_CANNOT_START,
                                         "the plan changed: nothing is pending any more (applied meanwhile?); "
                                         "nothing was applied")
                     self.say("no pending migrations; nothing to do")
                     return 0
-                if self.options.expect_digest and self.options.expect_digest != plan.digest:
+                if expected is not None and expected != plan.digest:
                     raise self.fail(EXIT_MIGRATE_CANNOT_START,
                                     f"the plan changed since it was approved (expected digest "
-                                    f"{self.options.expect_digest}, pending now {plan.digest}: "
+                                    f"{expected}, pending now {plan.digest}: "
                                     f"{', '.join(pending)}); nothing was applied")
                 if plan.blocked:
                     raise self.fail(EXIT_MIGRATE_BLOCKED,

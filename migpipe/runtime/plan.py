@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,17 @@ class Plan:
         temporary = path.with_name(f".{path.name}.tmp")
         temporary.write_text(self.to_json(), encoding="utf-8")
         temporary.replace(path)
+
+
+# How a digest may be written: as the plan publishes it (64 lowercase hex
+# digits), or with the "sha256:" prefix people add when copying one.
+DIGEST_RE = re.compile(r"(?:sha256:)?([0-9a-f]{64})")
+
+
+def parse_digest(text: str) -> str | None:
+    """The digest in ``text`` as ``digest()`` spells it, or None when it is not one."""
+    match = DIGEST_RE.fullmatch(text.strip())
+    return match.group(1) if match else None
 
 
 def digest(migrations: Sequence[tuple[str, str]]) -> str:

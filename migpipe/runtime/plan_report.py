@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from migpipe.errors import FatalError
+from migpipe.runtime.plan import parse_digest
 
 SUMMARY_LIMIT = 1024 * 1024 - 4096
-DIGEST_RE = re.compile(r"(sha256:)?[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def read_plan(path: Path) -> PlanView:
     except (OSError, json.JSONDecodeError) as exc:
         raise FatalError(f"{path}: cannot read the plan: {exc}") from None
     digest = data.get("digest") if isinstance(data, dict) else None
-    if not isinstance(digest, str) or not DIGEST_RE.fullmatch(digest):
+    if not isinstance(digest, str) or parse_digest(digest) is None:
         raise FatalError(f"{path}: the plan has no digest")
     migrations = tuple(
         (str(m.get("name", "")), str(m.get("display", m.get("name", ""))), str(m.get("sql", "")))

@@ -237,7 +237,8 @@ class ActRunner:
     ) -> ActRun:
         """Run `event` on the committed repository at `root`; `env` adds to the
         runner's environment (e.g. a stand-in API's URL); `job` runs only
-        that job id (and, as act does, nothing it needs)."""
+        that job id and, as act 0.2.89 does, the jobs it needs (their outputs
+        reach it as on GitHub)."""
         from ruamel.yaml import YAML
 
         workflow_name = str(YAML(typ="safe").load((root / workflow).read_text()).get("name", workflow))

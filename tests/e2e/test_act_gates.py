@@ -5,8 +5,8 @@
   with the job summary and `::error file=…,line=…::` annotations.
 * Plan, approve, apply exactly the plan: migrate-prod applies nothing when the
   pending set it finds is not the one planned (the dispatch gate's stale
-  digest; production changed between migrate-plan and migrate-prod; no plan
-  at all).
+  digest; production changed between migrate-plan and migrate-prod), and
+  applies the empty plan of a push that adds no migration.
 * The approval gate must exist: an environment without required reviewers,
   or none, stops migrate-prod before anything touches production.
 
@@ -249,8 +249,8 @@ def test_dispatch_gate_applies_only_the_digest_dispatched_and_a_stale_one_change
     assert github_api.environment_requests("production") == []
 
 
-def _apply_as_someone_else(server: PostgresServer, database: str, migrations: Mapping[str, str], folder: Path) -> None:
-    """Another run applies `migrations` to production (with the Prisma stand-in)."""
+def _apply_elsewhere(server: PostgresServer, database: str, migrations: Mapping[str, str], folder: Path) -> None:
+    """Another run (or an earlier one) applies `migrations` to `database`, with the Prisma stand-in."""
     (folder / "prisma").mkdir(parents=True)
     (folder / "prisma" / "schema.prisma").write_text(
         'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'
@@ -287,7 +287,7 @@ def test_production_changed_between_plan_and_apply_stops_migrate_prod_with_nothi
     # first (it reports the gate), migrate-prod's approval-check second: just
     # then, as the approval is given, another run applies the first migration.
     github_api.on_request = _on_nth_environment_request(
-        2, lambda: _apply_as_someone_else(postgres_server, project.prod_db, {INIT: INIT_SQL}, tmp_path / "other-run")
+        2, lambda: _apply_elsewhere(postgres_server, project.prod_db, {INIT: INIT_SQL}, tmp_path / "other-run")
     )
 
     run = _run(act, project, postgres_server, "push", github=github_api, hook=deploy_hook)
@@ -308,6 +308,26 @@ def test_production_changed_between_plan_and_apply_stops_migrate_prod_with_nothi
     # Production holds what the other run applied, and nothing of this run.
     assert applied_migrations(postgres_server, project.prod_db) == [INIT]
     assert user_columns(postgres_server, project.prod_db) == ["email", "id"]
+
+
+def test_a_push_that_adds_no_migration_applies_the_empty_plan_and_deploys(
+    make_project: MakeProject, postgres_server: PostgresServer, act: ActRunner, github_api: GitHubApiStandin,
+    deploy_hook: DeployHook, tmp_path: Path,
+) -> None:
+    """Most pushes to main change code only. The empty plan has a digest too;
+    migrate-prod stopped on it with exit 3, so such a push never deployed."""
+    project = make_project({INIT: INIT_SQL})
+    _apply_elsewhere(postgres_server, project.prod_db, {INIT: INIT_SQL}, tmp_path / "earlier-run")
+
+    run = _run(act, project, postgres_server, "push", github=github_api, hook=deploy_hook)
+
+    assert run.returncode == 0, run.output[-6000:]
+    assert "Nothing is pending" in run.job_summary(PLAN)
+    assert run.job_result(MIGRATE) == "succeeded"
+    assert "no pending migrations; nothing to do" in run.job_log(MIGRATE)
+    assert run.job_result(DEPLOY) == "succeeded"
+    assert len(deploy_hook.calls) == 1
+    assert applied_migrations(postgres_server, project.prod_db) == [INIT]
 
 
 # --------------------------------------------------------------------------

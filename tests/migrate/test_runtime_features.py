@@ -68,6 +68,57 @@ def test_plan_only_reads_nothing_but_the_plan_and_expect_digest_applies_only_tha
     assert "nothing is pending any more" in again.stderr
 
 
+def test_an_empty_plan_is_a_plan_a_push_without_migrations_applies_it_and_succeeds(make_project, tmp_path: Path):
+    """Most pushes to main add no migration: migrate-plan publishes the empty
+    plan's digest, and migrate-prod must accept it (it stopped with exit 3)."""
+    project: MigrateProject = make_project()
+    project.add_migration(INIT, INIT_SQL)
+    assert project.run().returncode == 0
+    plan_file = tmp_path / "plan.json"
+    planned = project.run("--plan-only", "--plan-file", str(plan_file))
+    assert planned.returncode == 0, planned
+    empty = json.loads(plan_file.read_text())
+    assert empty["migrations"] == []
+
+    applied = project.run("--expect-digest", empty["digest"])
+
+    assert applied.returncode == 0, applied
+    assert "no pending migrations; nothing to do" in applied.stdout + applied.stderr
+    # The empty plan's digest is still a plan: a migration added after it is not approved.
+    project.add_migration(SAFE, SAFE_SQL)
+    grown = project.run("--expect-digest", empty["digest"])
+    assert grown.returncode == 3, grown
+    assert SAFE in grown.stderr
+    assert not project.table_exists("invoice")
+
+
+@pytest.mark.parametrize("given", ["", "  ", "not-a-digest", "0" * 63, "SHA256:" + "0" * 64])
+def test_an_expected_digest_that_is_not_one_fails_closed(make_project, given: str):
+    """An empty --expect-digest (migrate-plan's output lost on the way) used to
+    mean "no check": everything pending was applied unplanned."""
+    project: MigrateProject = make_project()
+    project.add_migration(INIT, INIT_SQL)
+
+    result = project.run("--expect-digest", given)
+
+    assert result.returncode == 3, result
+    assert "not a plan digest" in result.stderr and "Nothing was applied" in result.stderr
+    assert not project.table_exists("account")
+    assert project.history_rows() == []
+
+
+def test_a_digest_copied_with_its_sha256_prefix_is_the_same_digest(make_project, tmp_path: Path):
+    project: MigrateProject = make_project()
+    project.add_migration(INIT, INIT_SQL)
+    plan_file = tmp_path / "plan.json"
+    assert project.run("--plan-only", "--plan-file", str(plan_file)).returncode == 0
+
+    applied = project.run("--expect-digest", "sha256:" + json.loads(plan_file.read_text())["digest"])
+
+    assert applied.returncode == 0, applied
+    assert project.applied_migrations() == [INIT]
+
+
 def test_a_blocked_plan_says_so_and_exits_2(make_project):
     project: MigrateProject = make_project()
     project.add_migration(INIT, INIT_SQL)
