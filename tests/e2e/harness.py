@@ -272,22 +272,22 @@ class ActRunner:
 
 def commit_repository(root: Path, env: Mapping[str, str] | None = None) -> None:
     """`git init` + commit everything at `root` (act reads the event's commit)."""
-    _git(root, ["init", "-q", "-b", "main"], env)
+    git(root, ["init", "-q", "-b", "main"], env)
     commit_change(root, "app", env)
 
 
 def commit_change(root: Path, message: str, env: Mapping[str, str] | None = None) -> str:
     """Commit everything at `root` (additions, edits and deletions); returns the new HEAD."""
-    _git(root, ["add", "-A"], env)
-    _git(root, ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message], env)
+    git(root, ["add", "-A"], env)
+    git(root, ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message], env)
     return head_sha(root)
 
 
 def head_sha(root: Path) -> str:
-    return _git(root, ["rev-parse", "HEAD"]).strip()
+    return git(root, ["rev-parse", "HEAD"]).strip()
 
 
-def _git(root: Path, args: list[str], env: Mapping[str, str] | None = None) -> str:
+def git(root: Path, args: list[str], env: Mapping[str, str] | None = None) -> str:
     result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 0, f"git {args}: {result.stdout}{result.stderr}"
     return result.stdout

@@ -39,6 +39,7 @@ from tests.e2e.harness import (
     Project,
     applied_migrations,
     commit_change,
+    git,
     head_sha,
     pull_request_payload,
     user_columns,
@@ -182,6 +183,38 @@ def test_a_pull_request_editing_or_deleting_a_merged_migration_fails_review(
     assert applied_migrations(postgres_server, project.prod_db) == []
 
 
+def test_a_merge_group_whose_new_migration_sorts_before_the_bases_newest_fails_review(
+    make_project: MakeProject, postgres_server: PostgresServer, act: ActRunner
+) -> None:
+    """The merge queue runs the review too. A branch made before another one
+    merged a later migration: in the queue its new migration would apply out of
+    order (or never, where production has the later one already)."""
+    project = make_project({INIT: INIT_SQL})
+    git(project.root, ["checkout", "-q", "-b", "feature"])
+    project.write_migration(ADD_NAME, ADD_NAME_SQL)  # 20240102…
+    commit_change(project.root, "add name")
+    git(project.root, ["checkout", "-q", "main"])
+    project.write_migration(ADD_NICK, ADD_NICK_SQL)  # 20240103…, merged first
+    base = commit_change(project.root, "add nickname")
+    # The queue's merge commit of the branch onto the base.
+    git(project.root, ["-c", "user.name=t", "-c", "user.email=t@t", "merge", "-q", "--no-ff", "-m", "queue", "feature"])
+    payload = {"merge_group": {"base_sha": base, "head_sha": head_sha(project.root),
+                               "head_ref": "refs/heads/gh-readonly-queue/main/pr-7-" + base}}
+
+    run = _run(act, project, postgres_server, "merge_group", payload=payload, job="review")
+
+    assert run.returncode != 0
+    assert run.job_result(REVIEW) == "failed", run.output[-6000:]
+    summary = run.job_summary(REVIEW)
+    assert f"Compared with `{base}`" in summary
+    added = f"prisma/migrations/{ADD_NAME}/migration.sql"
+    row = next(line for line in summary.splitlines() if line.startswith(f"| `{added}` | **"))
+    assert "**out-of-order**" in row and ADD_NICK in row
+    assert ADD_NICK not in [line.split("`")[1] for line in summary.splitlines() if line.startswith("| `2024")]
+    errors = [line for line in _annotations(run, REVIEW) if line.startswith("::error ")]
+    assert [line.split("::")[1] for line in errors] == [f"error file={added},line=1,title=out-of-order"]
+
+
 # --------------------------------------------------------------------------
 # Plan, approve, apply exactly the plan
 
@@ -308,6 +341,7 @@ def test_production_changed_between_plan_and_apply_stops_migrate_prod_with_nothi
     # Production holds what the other run applied, and nothing of this run.
     assert applied_migrations(postgres_server, project.prod_db) == [INIT]
     assert user_columns(postgres_server, project.prod_db) == ["email", "id"]
+    assert postgres_server.password not in run.output and GITHUB_TOKEN not in run.output
 
 
 def test_a_push_that_adds_no_migration_applies_the_empty_plan_and_deploys(
@@ -318,16 +352,29 @@ def test_a_push_that_adds_no_migration_applies_the_empty_plan_and_deploys(
     migrate-prod stopped on it with exit 3, so such a push never deployed."""
     project = make_project({INIT: INIT_SQL})
     _apply_elsewhere(postgres_server, project.prod_db, {INIT: INIT_SQL}, tmp_path / "earlier-run")
+    # An older run still waits for its approval: the plan job says so.
+    github_api.waiting_runs = [{
+        "id": 9041, "run_number": 41, "head_sha": "0123456789abcdef" * 2 + "01234567",
+        "html_url": "https://github.com/acme/api/actions/runs/9041", "created_at": "2026-12-01T09:00:00Z",
+    }]
 
     run = _run(act, project, postgres_server, "push", github=github_api, hook=deploy_hook)
 
     assert run.returncode == 0, run.output[-6000:]
-    assert "Nothing is pending" in run.job_summary(PLAN)
+    plan_summary = run.job_summary(PLAN)
+    assert "Nothing is pending" in plan_summary
+    assert "### Older runs still waiting for approval" in plan_summary
+    assert "run #41 (commit 0123456789ab, since 2026-12-01T09:00:00Z) is waiting" in plan_summary
+    assert any(line.startswith("::warning title=Older run waiting for approval::run #41 ")
+               for line in _annotations(run, PLAN))
+    listed = [r for r in github_api.requests if r.path.endswith("/actions/workflows/ci-cd.yml/runs")]
+    assert listed and all(r.query.get("status") == ["waiting"] for r in listed)
     assert run.job_result(MIGRATE) == "succeeded"
     assert "no pending migrations; nothing to do" in run.job_log(MIGRATE)
     assert run.job_result(DEPLOY) == "succeeded"
     assert len(deploy_hook.calls) == 1
     assert applied_migrations(postgres_server, project.prod_db) == [INIT]
+    assert postgres_server.password not in run.output and GITHUB_TOKEN not in run.output
 
 
 # --------------------------------------------------------------------------
