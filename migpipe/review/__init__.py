@@ -11,17 +11,20 @@ touched path to a migration through the tool's ``Layout``, and reports:
 * a new migration that sorts before the newest one on the base: another
   branch merged a later one meanwhile, and the tool would apply them out of
   order (or never);
-* for tools whose order is a graph (Alembic's down_revision, Django's
-  dependencies), what the added files do to the base branch's graph once
-  merged: a second Alembic head, a second leaf in a Django app, a parent that
-  does not exist. The tool's runtime part reads the graph from the files at
-  the base and the files the branch adds (read from git, never imported).
+* for tools whose order is not (only) the file names (Alembic's
+  down_revision, Django's dependencies, drizzle-kit's journal), what the
+  added files do to the base branch's order once merged: a second Alembic
+  head, a second leaf in a Django app, a parent that does not exist, a
+  drizzle journal entry older than the base's newest (production would skip
+  it). The tool's runtime part reads the order from the files at the base
+  and the files the branch adds (read from git, never imported).
 
 It knows nothing of the command line; ``migpipe.review.report`` writes the
 job summary and the annotations.
 """
 from __future__ import annotations
 
+import posixpath
 import re
 import subprocess
 from collections.abc import Callable, Collection, Sequence
@@ -225,8 +228,11 @@ def review(
 
     if layout.graph_order is not None:
         added = [c.path for c in changes if c.status == "added" and c.migration not in merged]
+        inputs = [posixpath.join(layout.directory, path) if layout.directory else path for path in layout.order_inputs]
         if added:
-            conflicts = layout.graph_order(files_at(repository, base, sorted(merged_paths)), files_at(repository, "HEAD", added))
+            conflicts = layout.graph_order(
+                files_at(repository, base, [*sorted(merged_paths), *inputs]), files_at(repository, "HEAD", [*added, *inputs])
+            )
             problems += [Problem(c.path, c.line, "ordering-conflict", c.message, c.fix) for c in conflicts]
 
     to_lint: list[tuple[str, str]] = []

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from migpipe.runtime.tools import alembic, django
+from migpipe.runtime.tools import alembic, django, drizzle
 from migpipe.runtime.tools.base import OrderCheck
 
 # A migration file as the layout sees it: its path relative to the migrations
@@ -37,6 +37,9 @@ class Layout:
     # When the order is a graph: the tool's runtime part reads it from the
     # files and says which conflicts a branch's added files create.
     graph_order: OrderCheck | None = None
+    # Files (relative to the directory) that graph_order reads too, at the
+    # base and at the branch's head, e.g. drizzle-kit's journal.
+    order_inputs: tuple[str, ...] = ()
 
 
 def _whole(text: str) -> str:
@@ -117,7 +120,9 @@ def layout_for(tool_name: str, working_directory: str, migrations_dir: str) -> L
     if tool_name == "golang-migrate":
         return Layout(directory, _golang, _whole)
     if tool_name == "drizzle":
-        return Layout(directory, _flat(r"[0-9]{4}_[^/]*\.sql"), _whole)
+        # Applied in the journal's order, newer `when` only: drizzle.ordering_conflicts.
+        return Layout(directory, _flat(r"[0-9]{4}_[^/]*\.sql"), _whole, graph_order=drizzle.ordering_conflicts,
+                      order_inputs=(drizzle.JOURNAL,))
     if tool_name == "node-pg-migrate":
         # SQL migrations are linted; JavaScript ones only run (migrate-plan lints their --dry-run SQL).
         return Layout(directory, _flat(r"[0-9]+_[^/]*\.(sql|js|cjs|mjs|ts)", r".*\.sql"), NODE_PG_UP)

@@ -1,11 +1,16 @@
-"""migpipe review --schema-drift with the real drizzle-kit (from npm, no stand-in).
+"""migpipe review for Drizzle with the real drizzle-kit (from npm, no stand-in).
 
-``drizzle-kit check`` does not compare the schema with the migrations (shown
-here: it passes a schema change that has no migration), so the review asks
-``drizzle-kit generate`` and removes what it wrote.
+Schema drift: ``drizzle-kit check`` does not compare the schema with the
+migrations (shown here: it passes a schema change that has no migration), so
+``--schema-drift`` asks ``drizzle-kit generate`` and removes what it wrote.
+
+Ordering: drizzle-kit migrate applies only journal entries newer than the
+newest it applied (shown here on a real PostgreSQL: a branch's older entry is
+skipped once the base's newer one ran), so the review compares ``when``.
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,8 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from migpipe.review import review as review_of
+from migpipe.review.layouts import layout_for
 from tests.migrate.node_projects import DRIZZLE_VERSIONS, shared_node_modules
 from tests.runtime.gitrepo import commit_files, git, init_repo
+from tests.support.postgres import PostgresServer
 
 CONFIG = """version = 1
 [project]
@@ -111,3 +119,80 @@ def test_a_change_drizzle_kit_cannot_settle_without_asking_fails(repo: Path, tmp
     assert "could not say that the schema matches the migrations" in result.stdout
     assert "TTY" in result.stdout
     assert git(repo, "status", "--porcelain") == ""
+
+
+# ---- ordering: the journal's when --------------------------------------------
+
+WITH_AGE = SCHEMA.replace('  email: text("email"),\n', '  email: text("email"),\n  age: text("age"),\n')
+WITH_AGE_AND_NAME = WITH_AGE.replace('  age: text("age"),\n', '  age: text("age"),\n  name: text("name"),\n')
+
+
+def _generate_and_commit(repo: Path, schema: str, name: str) -> None:
+    (repo / "src/schema.ts").write_text(schema)
+    out = drizzle_kit(repo, "generate", "--name", name)
+    assert f"{name}.sql" in out.stdout, out.stdout + out.stderr
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", name)
+
+
+def no_lint(sql, block, warn):  # type: ignore[no-untyped-def]
+    return ()
+
+
+def test_a_branch_migration_older_than_the_bases_newest_is_an_ordering_conflict(repo: Path) -> None:
+    # feature writes its migration first; main merges a later one meanwhile.
+    _generate_and_commit(repo, WITH_NAME, "add_name")
+    git(repo, "checkout", "-q", "main")
+    _generate_and_commit(repo, WITH_AGE, "add_age")
+    git(repo, "checkout", "-q", "feature")
+    report = review_of(repo, "main", layout_for("drizzle", ".", "drizzle"), [], [], no_lint)
+    (problem,) = report.problems  # 0001_add_name sorts after 0001_add_age by name: only the journal tells
+    journal = (repo / "drizzle/meta/_journal.json").read_text()
+    assert problem.kind == "ordering-conflict" and problem.path == "drizzle/meta/_journal.json"
+    assert '"0001_add_name"' in journal.splitlines()[problem.line - 1]
+    assert "0001_add_age, the newest on the base branch" in problem.message
+    assert "production would skip 0001_add_name silently" in problem.message
+    assert "drizzle-kit generate" in problem.fix
+
+
+def test_a_branch_migration_newer_than_the_bases_passes(repo: Path) -> None:
+    git(repo, "checkout", "-q", "main")
+    _generate_and_commit(repo, WITH_AGE, "add_age")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "merge", "-q", "--no-edit", "main")
+    _generate_and_commit(repo, WITH_AGE_AND_NAME, "add_name")
+    report = review_of(repo, "main", layout_for("drizzle", ".", "drizzle"), [], [], no_lint)
+    assert report.problems == ()
+
+
+def test_a_sql_file_outside_the_journal_is_named(repo: Path) -> None:
+    commit_files(repo, {"drizzle/0001_by_hand.sql": "ALTER TABLE users ADD COLUMN x text;\n"})
+    report = review_of(repo, "main", layout_for("drizzle", ".", "drizzle"), [], [], no_lint)
+    (problem,) = report.problems
+    assert problem.path == "drizzle/0001_by_hand.sql" and "would never run" in problem.message
+
+
+def test_drizzle_kit_migrate_skips_an_older_entry_after_a_newer_one_ran(
+    repo: Path, postgres_server: PostgresServer, fresh_database: str
+) -> None:
+    """The premise, on a real PostgreSQL: what production does with the conflict above."""
+    _generate_and_commit(repo, WITH_NAME, "add_name")
+    git(repo, "checkout", "-q", "main")
+    _generate_and_commit(repo, WITH_AGE, "add_age")
+    env = {**os.environ, "DATABASE_URL": postgres_server.url(fresh_database)}
+
+    def migrate() -> None:
+        out = subprocess.run(["npx", "--no-install", "drizzle-kit", "migrate"], cwd=repo, env=env, capture_output=True,
+                             text=True, check=False, stdin=subprocess.DEVNULL, timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+
+    migrate()  # production runs main: 0000_init, 0001_add_age
+    # The branch merges, its journal entry (older when) after main's, as a merge resolution keeps both.
+    git(repo, "checkout", "-q", "feature", "--", "drizzle/0001_add_name.sql")
+    journal = json.loads((repo / "drizzle/meta/_journal.json").read_text())
+    feature_journal = json.loads(git(repo, "show", "feature:drizzle/meta/_journal.json"))
+    journal["entries"].append({**feature_journal["entries"][1], "idx": 2})
+    (repo / "drizzle/meta/_journal.json").write_text(json.dumps(journal, indent=2))
+    migrate()  # exit 0, "applied"
+    columns = postgres_server.psql(fresh_database, "SELECT string_agg(column_name, ',' ORDER BY column_name) FROM information_schema.columns WHERE table_name = 'users'")
+    assert columns == "age,email,id"  # no "name": the branch's migration was skipped, silently

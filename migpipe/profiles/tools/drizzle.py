@@ -62,6 +62,11 @@ def build(tool: DrizzleTool, shared: SharedTables) -> ToolProfile:
         # `migpipe review --schema-drift` does, with drizzle-kit generate.
         review_drift_commands=(f"{exec_prefix} drizzle-kit check{config}",),
         review_schema_drift=True,
+        review_ordering=(
+            "whose journal entry (`when` in meta/_journal.json) is not newer than the base branch's newest, "
+            "which production would skip silently once merged (drizzle-kit migrate applies only newer entries: "
+            "generate it again on top of the base branch)"
+        ),
         timeouts_via="url-options",
         # node-postgres knows these; psql would refuse them.
         url_only_params=("ssl", "uselibpqcompat"),

@@ -86,11 +86,13 @@ class SchemaDrift:
     fix: str
 
 
-# A tool whose apply order is a graph (Alembic's down_revision, Django's
-# dependencies) says, from the migration files alone, which conflicts the
-# files a branch adds create with the base branch's: (base files, added
-# files) -> conflicts. Tools ordered by file name have none: the review
-# compares names.
+# A tool whose apply order is not (only) its file names (Alembic's
+# down_revision, Django's dependencies, drizzle-kit's journal) says, from the
+# files alone, which conflicts the files a branch adds create with the base
+# branch's: (base files, the branch's added files) -> conflicts. Both lists
+# also hold the files the layout names as ``order_inputs`` (drizzle-kit's
+# journal), as each side has them. Tools ordered by file name alone have
+# none: the review compares names.
 OrderCheck = Callable[[Sequence[MigrationFile], Sequence[MigrationFile]], list[OrderConflict]]
 
 

@@ -22,6 +22,8 @@ its exit status alone says nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,8 @@ from migpipe.runtime.processes import Command, Completed, run
 from migpipe.runtime.tools.base import (
     BaseTool,
     History,
+    MigrationFile,
+    OrderConflict,
     PendingSql,
     RunContext,
     SchemaDrift,
@@ -147,3 +151,68 @@ class Drizzle(BaseTool):
 
 def build(pipeline: Pipeline) -> Drizzle:
     return Drizzle()
+
+
+# ---- ordering: the journal's ``when``, read from the files ---------------------
+#
+# drizzle-kit migrate applies the journal entries whose ``when`` is newer than
+# the newest ``created_at`` it recorded (drizzle-orm 0.45.4 pg-core/dialect.js:
+# ``Number(lastDbMigration.created_at) < migration.folderMillis``). A branch's
+# migration generated before a later one merged on the base branch keeps its
+# older ``when``; once both are merged, production, which applied the base's,
+# skips the branch's silently, whatever its file name. The review compares the
+# ``when`` of the journal entries a branch adds with the base branch's newest.
+
+JOURNAL = "meta/_journal.json"
+
+
+def _journal(files: Sequence[MigrationFile]) -> tuple[MigrationFile, list[tuple[str, int]]] | None:
+    for file in files:
+        if file.path == JOURNAL or file.path.endswith("/" + JOURNAL):
+            try:
+                entries = json.loads(file.text)["entries"]
+                return file, [(str(entry["tag"]), int(entry["when"])) for entry in entries]
+            except (ValueError, KeyError, TypeError):
+                return file, []
+    return None
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next((number for number, line in enumerate(text.splitlines(), 1) if needle in line), 1)
+
+
+def _when(millis: int) -> str:
+    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def ordering_conflicts(base: Sequence[MigrationFile], branch: Sequence[MigrationFile]) -> list[OrderConflict]:
+    """What the journal entries (and SQL files) a branch adds do to drizzle-kit's apply order."""
+    base_journal, head_journal = _journal(base), _journal(branch)
+    if head_journal is None:
+        return []
+    journal, entries = head_journal
+    known = dict(base_journal[1]) if base_journal else {}
+    conflicts: list[OrderConflict] = []
+    if known:
+        newest_tag, newest = max(known.items(), key=lambda item: item[1])
+        for tag, when in entries:
+            if tag in known or when > newest:
+                continue
+            conflicts.append(OrderConflict(
+                journal.path, _line_of(journal.text, f'"{tag}"'),
+                f"journal entry {tag} has when {when} ({_when(when)}), not newer than {newest} ({_when(newest)}) of "
+                f"{newest_tag}, the newest on the base branch: drizzle-kit migrate applies only entries newer than "
+                f"the newest it applied, so production would skip {tag} silently",
+                f"generate it again on top of the base branch: remove {tag}.sql, its snapshot and its journal entry, "
+                f"merge the base branch, run `drizzle-kit generate` (or raise its when above {newest})",
+            ))
+    tags = {tag for tag, _ in entries}
+    for file in branch:
+        name = file.path.rsplit("/", 1)[-1]
+        if name.endswith(".sql") and name[:-4] not in tags:
+            conflicts.append(OrderConflict(
+                file.path, 1,
+                f"{name} is not in {journal.path}: drizzle-kit migrate applies only what the journal lists, so it would never run",
+                "write migrations with `drizzle-kit generate` (or `generate --custom` for hand-written SQL), which records them in the journal",
+            ))
+    return conflicts
