@@ -303,10 +303,15 @@ def read_program(text: str, language: str) -> ProgramFacts:
         aliases = sorted({match.group("alias") for pattern in _JS_EXEC_ALIASES for match in pattern.finditer(code)})
         if aliases:
             exec_call = re.compile(rf"{_EXEC_CALLS['js']}|(?<![\w.])(?:{'|'.join(map(re.escape, aliases))})\s*\(")
+    wrapped: list[tuple[int, int]] = []  # (call start, its arguments' start) of calls inside a function
     for match in exec_call.finditer(code):
         command = _call_arguments(code, match.end(), language)
         if command:
             facts.commands.append((_line(code, match.start()), command))
+        elif language == "js":
+            wrapped.append((match.start(), match.end()))
+    if wrapped:
+        facts.commands += _wrapper_commands(code, wrapped)
     if language == "js" or language == "ruby":
         for match in re.finditer(r"(?<![\w\\])(?:\$|%x\(|`)", code) if language == "ruby" else re.finditer(r"(?<![\w.])\$`", code):
             if language == "js":
@@ -350,6 +355,97 @@ def read_program(text: str, language: str) -> ProgramFacts:
                 if parts:
                     facts.files.append((_line(code, match.start()), "/".join(["."] + parts)))
     return facts
+
+
+_JS_FUNCTION = re.compile(
+    r"(?:\bfunction\s*\*?\s*(?P<name>\w+)\s*|\b(?:const|let|var)\s+(?P<bound>\w+)\s*(?::[^=;]+)?=\s*(?:async\s+)?(?:function\b[^(]*)?)"
+    r"\((?P<params>[^()]*)\)"
+)
+_IDENTIFIER = re.compile(r"\s*(\w+)\s*")
+_PARAMETER = re.compile(r"\s*(?:\.\.\.)?(\w*)")
+
+
+def _argument_spans(text: str, start: int) -> list[tuple[int, int]]:
+    """The spans of a call's top-level arguments, ``start`` just past its ``(``."""
+    spans: list[tuple[int, int]] = []
+    i = start
+    while i < len(text):
+        end = _expression_end(text, i)
+        if end is None:
+            break
+        if text[i:end].strip():
+            spans.append((i, end))
+        if text[end] == ")":
+            break
+        i = end + 1
+    return spans
+
+
+def _body_end(text: str, start: int) -> int:
+    """The end of a function body whose header ends at ``start``: its braces, or an arrow's one expression."""
+    brace = re.compile(r"\s*(?::[^{=;]+)?\s*(?:=>)?\s*\{").match(text, start)
+    if brace is None:
+        line_end = text.find("\n", start)
+        return len(text) if line_end == -1 else line_end
+    depth, i = 0, brace.end() - 1
+    while i < len(text):
+        char = text[i]
+        if char in "'\"`":
+            _, i = _literal_at(text, i)
+            continue
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0:
+            return i
+        i += 1
+    return len(text)
+
+
+def _wrapper_commands(code: str, calls: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """Commands run through a function that passes its parameters to spawn/exec.
+
+    ``function run(command, args) { spawn(command, args) }`` then ``run("node",
+    ["main.js"])``: each call of the function, with its arguments in place of
+    the parameters, is a command the program runs (a parameter the call leaves
+    out, or one that is not a literal, stays a placeholder).
+    """
+    functions = []
+    for header in _JS_FUNCTION.finditer(code):
+        params = [m.group(1) if (m := _PARAMETER.match(part)) else "" for part in header.group("params").split(",")]
+        functions.append((header.group("name") or header.group("bound"), params, header.start(), header.end(), _body_end(code, header.end())))
+    # name -> (the parameter that is the program, -1 for a program of its own; the one that is its arguments; where it is defined)
+    wrappers: dict[str, tuple[int, int | None, int]] = {}
+    for call_start, arguments_start in calls:
+        enclosing = [f for f in functions if f[3] <= call_start < f[4]]
+        if not enclosing:
+            continue
+        name, params, header_start, _, _ = max(enclosing, key=lambda f: f[3])
+        spans = _argument_spans(code, arguments_start)
+        names = [m.group(1) if (m := _IDENTIFIER.fullmatch(code[a:b])) else None for a, b in spans]
+        program = params.index(names[0]) if names and names[0] in params else None
+        argv = params.index(names[1]) if len(names) > 1 and names[1] in params else None
+        if program is None and argv is None:
+            continue
+        wrappers[name] = (program if program is not None else -1, argv, header_start)
+    commands: list[tuple[int, str]] = []
+    for name, (program, argv, header_start) in wrappers.items():
+        for call in re.finditer(rf"(?<![\w.]){re.escape(name)}\s*\(", code):
+            if call.start() <= header_start < call.end() or code[max(0, call.start() - 9) : call.start()].rstrip().endswith("function"):
+                continue  # the definition itself
+            spans = _argument_spans(code, call.end())
+            words: list[str] = []
+            if program >= 0:
+                literal = _literal_at(code, spans[program][0])[0] if program < len(spans) else None
+                if literal is None:
+                    continue
+                words.append(literal)
+            else:
+                words.append(PLACEHOLDER)
+            if argv is not None and argv < len(spans):
+                array, _ = _array_at(code, spans[argv][0])
+                words += [_quote(item) for item in (array if array is not None else [PLACEHOLDER]) if item != "..."]
+            if words != [PLACEHOLDER]:
+                commands.append((_line(code, call.start()), " ".join(words)))
+    return commands
 
 
 def source_candidates(path: Path) -> list[Path]:

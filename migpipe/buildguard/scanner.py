@@ -193,6 +193,7 @@ class Scanner:
         self._by_stem: dict[str, list[str]] = {}
         self.followed: set[str] = set()  # every file read on the way (for the guard's header, the bench)
         self._literal_words: dict[str, frozenset[str]] = {}
+        self._facts: dict[tuple[str, str], programs.ProgramFacts] = {}
 
     # ------------------------------------------------------------------
     # Entry points
@@ -835,7 +836,10 @@ class Scanner:
     ) -> None:
         if len(chain) > MAX_DEPTH:
             return
-        facts = programs.read_program(text, language)
+        facts = self._facts.get((text, language))
+        if facts is None:
+            # Each entry point follows its own chains: the same module is often read again.
+            facts = self._facts[(text, language)] = programs.read_program(text, language)
         for line, label, source in facts.apis:
             self._record(label, (*chain, Step(step.file, step.line + line - 1)), source)
         for line, command in facts.commands:

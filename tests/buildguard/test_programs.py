@@ -86,3 +86,23 @@ def test_built_output_maps_to_source_candidates() -> None:
 
 def test_a_program_and_its_arguments_both_chosen_at_run_time_are_not_read() -> None:
     assert read_program("spawn(command, args);\nexecSync(cmd);\nexecFile(bin, argv, cb);\n", "js").commands == []
+
+
+def test_a_function_that_hands_its_parameters_to_spawn_runs_what_each_call_gives_it() -> None:
+    text = (
+        'function run(command, args, prefix) {\n  const child = spawn(command, args);\n  return child;\n}\n'
+        'const sh = (cmd: string): void => {\n  execSync(cmd, { stdio: "inherit" });\n};\n'
+        "const prisma = async (argv) => { await execFileAsync(prismaBin, argv); };\n"
+        'run("caddy", ["run", "--config", `/etc/${name}`], "Caddy");\n'
+        'run("webapp-server", [], "Webapp");\n'
+        'sh("npx prisma migrate deploy");\n'
+        "sh(command);\n"
+        'await prisma(["db", "push"]);\n'
+    )
+    text = "const execFileAsync = promisify(execFile);\n" + text
+    assert read_program(text, "js").commands == [
+        (10, f"caddy run --config /etc/{PLACEHOLDER}"),
+        (11, "webapp-server"),
+        (12, "npx prisma migrate deploy"),
+        (14, f"{PLACEHOLDER} db push"),
+    ]
