@@ -138,7 +138,7 @@ def _project(root: Path, package: dict[str, Any], render: dict[str, Any] | None,
     elif stack.tool is not None and stack.tool.name in ("alembic", "django", "golang-migrate"):
         pass  # not a Node.js project: the Node.js version is not used
     else:
-        adoption.default("project", "node_version", "20", "Node.js version: no .nvmrc, .node-version, engines.node or setup-node step")
+        adoption.default("project", "node_version", "20", "Node.js version: no setup-node step in the CI, .nvmrc, .node-version, .tool-versions, volta.node or engines.node")
     if stack.package_manager:
         adoption.set("project", "package_manager", *stack.package_manager)
     elif stack.tool is not None and stack.tool.name in ("alembic", "django", "golang-migrate"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from migpipe.adopt.ci_select import (
     WorkflowChoice,
@@ -195,27 +196,124 @@ def _choose_host(stack: Stack, known: frozenset[str], chosen: str | None) -> Non
     )
 
 
+_EXPRESSION_RE = re.compile(r"\$\{\{\s*(matrix|env)\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}")
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)) or (0,)
+
+
+def _version_in_file(repo: Repo, path: str) -> str | None:
+    """The Node.js version a file states (.nvmrc, .node-version, .tool-versions, package.json)."""
+    text = repo.text(path) if repo.exists(path) else None
+    if not text:
+        return None
+    name = path.rsplit("/", 1)[-1]
+    if name == "package.json":
+        package = repo.json(path) or {}
+        volta = package.get("volta")
+        if isinstance(volta, dict) and isinstance(volta.get("node"), str):
+            return str(volta["node"])
+        engines = package.get("engines")
+        match = re.search(r"\d+", engines["node"]) if isinstance(engines, dict) and isinstance(engines.get("node"), str) else None
+        return match.group() if match else None
+    if name == ".tool-versions":
+        match = re.search(r"^\s*node(?:js)?\s+(\S+)", text, re.MULTILINE)
+        return match.group(1) if match else None
+    lines = text.strip().splitlines()
+    return lines[0].strip().removeprefix("v") if lines else None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _setup_node_versions(repo: Repo, path: str, document: dict[str, Any]) -> list[tuple[str, str]]:
+    """Each setup-node step's version, its ${{ matrix.X }} / ${{ env.X }} resolved, node-version-file read."""
+    found: list[tuple[str, str]] = []
+    workflow_env = _mapping(document.get("env"))
+    for job_id, job in (document.get("jobs") or {}).items():
+        if not isinstance(job, dict):
+            continue
+        strategy = job.get("strategy")
+        matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
+        job_env = _mapping(job.get("env"))
+        for step in job.get("steps") or []:
+            if not (isinstance(step, dict) and str(step.get("uses", "")).startswith("actions/setup-node")):
+                continue
+            inputs = _mapping(step.get("with"))
+            version = inputs.get("node-version")
+            where = f"{path} jobs.{job_id} setup-node"
+            if version is None and isinstance(inputs.get("node-version-file"), str):
+                file = inputs["node-version-file"].strip().removeprefix("./")
+                from_file = _version_in_file(repo, file)
+                if from_file:
+                    found.append((from_file, f"{where} node-version-file {file}"))
+                continue
+            if version is None:
+                continue
+            text = str(version).strip()
+            expression = _EXPRESSION_RE.fullmatch(text)
+            if expression:
+                kind, name = expression.groups()
+                if kind == "matrix" and isinstance(matrix, dict):
+                    values = matrix.get(name)
+                    listed = [str(v) for v in (values if isinstance(values, list) else [values]) if v is not None]
+                    listed = [v for v in listed if NODE_VERSION_RE.fullmatch(v)]
+                    if listed:
+                        # The newest the team tests on (the generated jobs run one).
+                        chosen = max(listed, key=_version_key)
+                        more = f" (the newest of {', '.join(listed)})" if len(listed) > 1 else ""
+                        found.append((chosen, f"{where} node-version = matrix.{name}{more}"))
+                elif kind == "env":
+                    step_env = _mapping(step.get("env"))
+                    value = next((e[name] for e in (step_env, job_env, workflow_env) if name in e), None)
+                    if value is not None:
+                        found.append((str(value).strip(), f"{where} node-version = env.{name}"))
+                continue
+            if "${{" not in text:
+                found.append((text, f"{where} node-version"))
+    return found
+
+
+def _called_workflows(repo: Repo, document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The repository's reusable workflows the CI calls (jobs.<id>.uses: ./.github/workflows/…)."""
+    from migpipe.adopt.workflows import load_yaml
+
+    called = []
+    for job in (document.get("jobs") or {}).values():
+        uses = job.get("uses") if isinstance(job, dict) else None
+        if isinstance(uses, str) and uses.startswith("./") and "@" not in uses:
+            path = uses.removeprefix("./")
+            loaded = load_yaml(repo.root / path) if repo.exists(path) else None
+            if isinstance(loaded, dict):
+                called.append((path, loaded))
+    return called
+
+
 def _node_version(repo: Repo, stack: Stack) -> None:
     directory = stack.directory
-    # The team's CI first: it is what setup-node gets today.
+    # The team's CI first (and the reusable workflows it calls): it is what setup-node gets today.
     candidates: list[tuple[str, str]] = []
     if stack.workflow:
-        for job in (stack.workflow.document.get("jobs") or {}).values():
-            for step in (job.get("steps") or []) if isinstance(job, dict) else []:
-                if isinstance(step, dict) and str(step.get("uses", "")).startswith("actions/setup-node"):
-                    version = (step.get("with") or {}).get("node-version")
-                    if version is not None and "${{" not in str(version):
-                        candidates.append((str(version), f"{stack.workflow.path} setup-node node-version"))
+        documents = [(stack.workflow.path, stack.workflow.document), *_called_workflows(repo, stack.workflow.document)]
+        for path, document in documents:
+            candidates += _setup_node_versions(repo, path, document)
     for folder in dict.fromkeys([directory, "."]):
-        for name in (".nvmrc", ".node-version"):
+        for name in (".nvmrc", ".node-version", ".tool-versions"):
             path = join(folder, name)
-            text = repo.text(path) if repo.exists(path) else None
-            if text and text.strip():
-                candidates.append((text.strip().splitlines()[0].strip().removeprefix("v"), path))
+            version = _version_in_file(repo, path)
+            if version:
+                candidates.append((version, path))
     for folder in dict.fromkeys([directory, "."]):
         package = repo.package(folder)
-        engines = package.data.get("engines") if package else None
-        if package and isinstance(engines, dict) and isinstance(engines.get("node"), str):
+        if package is None:
+            continue
+        volta = package.data.get("volta")
+        if isinstance(volta, dict) and isinstance(volta.get("node"), str):
+            candidates.append((volta["node"], f"{package.path} volta.node"))
+        engines = package.data.get("engines")
+        if isinstance(engines, dict) and isinstance(engines.get("node"), str):
             match = re.search(r"\d+", engines["node"])
             if match:
                 candidates.append((match.group(), f"{package.path} engines.node {engines['node']!r}"))
