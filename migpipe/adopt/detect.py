@@ -22,6 +22,7 @@ from migpipe.config.host_config import (
     FLY_GOVERNED_IN_TABLES,
     RENDER_COMMAND_KEYS,
     RENDER_GOVERNED_SERVICE_KEYS,
+    VERCEL_GOVERNED_KEYS,
 )
 from migpipe.config.tables import INSTALL_COMMANDS
 from migpipe.config.types import SECRET_RE
@@ -117,6 +118,8 @@ def detect_repo(root: Path, host: str | None = None, tool: str | None = None) ->
         _fly(repo, stack.host, adoption)
     elif stack.host.name == "heroku":
         _heroku(repo, package, package_manager, adoption)
+    elif stack.host.name == "vercel":
+        _vercel(repo, stack.host, directory, adoption)
     _ci(package, package_manager, workflow, adoption)
     return adoption
 
@@ -341,6 +344,70 @@ def _heroku(repo: Repo, package: dict[str, Any], package_manager: str, adoption:
         scripts: dict[str, Any] = package["scripts"] if isinstance(package.get("scripts"), dict) else {}
         if "start" in scripts:
             adoption.set("host", "start_command", _run_script(package_manager, "start"), "package.json scripts.start")
+
+
+# --------------------------------------------------------------------------
+# vercel (vercel.json)
+
+
+def _vercel(repo: Repo, host: HostFinding, directory: str, adoption: Adoption) -> None:
+    """vercel.json into [host]: its commands without migrations, every other key verbatim in host.extra."""
+    path = join(directory, "vercel.json")
+    if host.path.endswith("vercel.json") and host.path != path:
+        raise AdoptError(
+            f"{host.path}: Vercel reads vercel.json at the root of the project it builds, which migpipe takes to be the "
+            f"migration tool's directory {directory}; move the project's Root Directory there, or write pipeline.toml by hand; "
+            "nothing was written"
+        )
+    workdir = repo.root / directory
+    document: dict[str, Any] = {}
+    if repo.exists(path):
+        loaded = _read_json(repo.root / path)
+        if loaded is None:
+            raise AdoptError(f"{path}: not a JSON object; nothing was written")
+        document = loaded
+    for key, field_name in (("installCommand", "install_command"), ("buildCommand", "build_command")):
+        value = document.get(key)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        check = remove_migrations(value, repo.root, workdir, f"{path} {key}")
+        for part in check.removed:
+            adoption.removed.append(f"{path} {key}: `{part}` (migrations run only in the migrate-prod job)")
+        for chain in check.reached:
+            adoption.not_carried.append(
+                f"{path} {key} reaches a migration through {chain}: remove it there (init does not edit scripts); "
+                "the build guard fails until then"
+            )
+        kept = check.kept if check.kept is not None else "true"
+        problem = command_problem(kept)
+        if problem:
+            raise AdoptError(f"{path} {key}: {problem}; nothing was written")
+        adoption.set("host", field_name, kept, f"{path} {key}" + (" (migration removed)" if check.removed else ""))
+    # Without a buildCommand Vercel runs package.json's vercel-build (else build):
+    # init does not edit scripts; the build guard judges it, and init reports
+    # a migration in it (_still_migrating in commands/init.py).
+    extra = {key: value for key, value in document.items() if key not in VERCEL_GOVERNED_KEYS}
+    if "$schema" in document:
+        adoption.changed.append(f"{path} $schema: written by migpipe ({document['$schema']!r} becomes Vercel's own schema URL)")
+    git = extra.get("git")
+    if isinstance(git, dict) and "deploymentEnabled" in git:
+        adoption.changed.append(
+            f"{path} git.deploymentEnabled: {json.dumps(git['deploymentEnabled'])} becomes false (only the deploy job deploys, after migrate-prod)"
+        )
+        extra["git"] = {k: v for k, v in git.items() if k != "deploymentEnabled"}
+    else:
+        adoption.changed.append(f"{path} git.deploymentEnabled: false added (Vercel's Git pushes deploy nothing; only the deploy job deploys, after migrate-prod)")
+    github = extra.get("github")
+    if isinstance(github, dict) and github.get("enabled", False) is not False:
+        adoption.changed.append(f"{path} github.enabled: becomes false (it would turn Vercel's Git deployments back on)")
+        extra["github"] = {**github, "enabled": False}
+    if extra:
+        adoption.set("host", "extra", extra, f"{path} {', '.join(extra)}")
+    secrets = adoption.team.host_deploy_secrets if adoption.team is not None else []
+    for field_name, word in (("token_secret", "TOKEN"), ("org_id_secret", "ORG"), ("project_id_secret", "PROJECT")):
+        name = next((n for n in secrets if word in n.upper() and not n.upper().startswith("GITHUB_")), None)
+        if name:
+            adoption.set("host", field_name, name, f"the team's Vercel deploy step ({adoption.team.path if adoption.team else ''})")
 
 
 # --------------------------------------------------------------------------

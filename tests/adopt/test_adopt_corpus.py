@@ -186,6 +186,8 @@ RENDER_SCHEMA = REPOS.parent.parent / "schemas" / "render.yaml.json"
 # What migpipe governs in a host config: only these may differ from the team's.
 RENDER_GOVERNED = {"autoDeploy", "autoDeployTrigger", "env", "runtime", "rootDir"}
 RENDER_COMMANDS = ("buildCommand", "startCommand", "preDeployCommand")
+VERCEL_GOVERNED = {"$schema", "buildCommand", "installCommand"}
+VERCEL_COMMANDS = ("buildCommand", "installCommand")
 FLY_GOVERNED_TABLES = {"build": {"dockerfile"}, "deploy": {"release_command"}, "http_service": {"internal_port"}, "processes": {"app"}}
 
 
@@ -238,6 +240,23 @@ def test_the_teams_host_config_survives_except_the_governed_keys(tmp_path: Path,
                 assert service["autoDeployTrigger"] == "off" and "autoDeploy" not in service
                 assert service.get("runtime") == before[name].get("runtime", before[name].get("env"))
                 assert service.get("rootDir") == before[name].get("rootDir")
+    elif pipeline.host.name == "vercel":
+        original = json.loads((REPOS / case / config).read_text(encoding="utf-8"))
+        generated = json.loads((repo / config).read_text(encoding="utf-8"))
+        # Git pushes deploy nothing: only the deploy job deploys, after migrate-prod.
+        assert generated["git"]["deploymentEnabled"] is False
+        assert generated["$schema"] == "https://openapi.vercel.sh/vercel.json"
+        for key in VERCEL_COMMANDS:
+            if generated.get(key) != original.get(key):
+                assert f"`{original[key]}`" in report and "migrat" in report
+        for data in (original, generated):
+            if isinstance(data.get("git"), dict):
+                data["git"] = _without(data["git"], {"deploymentEnabled"})
+                if not data["git"]:
+                    del data["git"]
+        assert _without(generated, VERCEL_GOVERNED) == _without(original, VERCEL_GOVERNED)
+        # Key order too: the team's file reads as they wrote it.
+        assert [k for k in generated if k not in VERCEL_GOVERNED] == [k for k in original if k not in VERCEL_GOVERNED]
     elif pipeline.host.name == "fly":
         original = tomllib.loads((REPOS / case / config).read_text(encoding="utf-8"))
         generated = tomllib.loads((repo / config).read_text(encoding="utf-8"))

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import csv
 import shutil
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
 
 from migpipe.adopt.stack import detect_stack, supported_hosts, supported_tools
 from migpipe.adopt.tool_detectors import SUPPORTED_TOOL_DETECTORS

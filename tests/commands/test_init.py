@@ -3,10 +3,10 @@ jobs and deploy steps, removes migrations from the host, and writes a valid file
 from __future__ import annotations
 
 import shutil
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from migpipe.cli import main
 from migpipe.pipeline import load_pipeline
