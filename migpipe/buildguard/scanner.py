@@ -390,7 +390,7 @@ class Scanner:
             if task is not None:
                 self._run_task(task, chain, context, shown)
                 return
-            if self._run_supervisord(stage, chain, context):
+            if self._run_supervisord(stage, chain, context) or self._run_uwsgi(stage, chain, context):
                 return
             if self._run_program(stage, chain, context):
                 return
@@ -706,6 +706,40 @@ class Scanner:
                 inner = self._cd(context, [Word(where, False)])
             step = Step(self.display(path), number, f"[{name}]")
             self._visit_text(command, chain, step, inner, spans_lines=False)
+        return True
+
+    def _run_uwsgi(self, words: list[Word], chain: tuple[Step, ...], context: _Context) -> bool:
+        """``uwsgi app.ini``: the commands its ini runs (exec-*, hook-* = exec:…, attach-daemon)."""
+        if cmd.program_of(words) not in ("uwsgi", "uwsgi_python3", "uwsgi_python"):
+            return False
+        args = cmd.texts(words[1:])
+        conf = next((args[i + 1] for i, arg in enumerate(args[:-1]) if arg in ("--ini", "--ini-paste")), None)
+        conf = conf or next((arg for arg in args if arg.endswith(".ini") and not arg.startswith("-")), None)
+        if conf is None:
+            return True  # configured by options or another format: nothing run of its own we can read
+        path = self._find(conf, context)
+        if path is None:
+            self._unresolved(conf, "uWSGI configuration not found in the repository", chain)
+            return True
+        display = self.display(path)
+        text = read_text(path, display)
+        self.followed.add(display)
+        section, inner = "", context
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = re.match(r"\s*\[([^\]]+)\]", line)
+            if header:
+                section = header.group(1)
+                continue
+            match = re.match(r"\s*([\w-]+)\s*=\s*(.+)$", line)
+            if section != "uwsgi" or match is None:
+                continue
+            key, value = match.group(1), match.group(2).strip()
+            if key == "chdir":
+                inner = self._cd(context, [Word(value, False)])
+                continue
+            command = _uwsgi_command(key, value)
+            if command is not None:
+                self._visit_text(command, chain, Step(display, number, f"[uwsgi] {key}"), inner, spans_lines=False)
         return True
 
     def _run_program(self, words: list[Word], chain: tuple[Step, ...], context: _Context) -> bool:
@@ -1188,6 +1222,20 @@ def _substituted(words: Sequence[Word], positional: list[Word] | None) -> list[W
         text = text.replace("$@", " ".join(cmd.texts(positional))).replace("$*", " ".join(cmd.texts(positional)))
         result.append(Word(text, word.quoted))
     return result
+
+
+def _uwsgi_command(key: str, value: str) -> str | None:
+    """The command a uWSGI option runs: ``exec-pre-app = CMD``, ``hook-pre-app = exec:CMD``, ``attach-daemon = CMD``."""
+    if key.startswith(("exec-", "attach-daemon", "attach-control-daemon", "cron", "unique-cron")):
+        if key.startswith(("cron", "unique-cron")):
+            parts = value.split(None, 5)  # minute hour day month weekday command
+            return parts[5] if len(parts) == 6 else None
+        return value
+    if key.startswith("hook-"):
+        action, _, command = value.partition(":")
+        if action in ("exec", "safeexec", "safe-exec", "call", "callret"):
+            return command if action.endswith("exec") else None
+    return None
 
 
 def _is_system_path(argument: str) -> bool:

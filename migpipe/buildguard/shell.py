@@ -137,6 +137,8 @@ class _Tokenizer:
                 self.defining = None
             elif keyword == "}" and self.groups:
                 self.groups.pop()
+        if words and words[0].text[:2] in ("!<", "!>") and not words[0].quoted:
+            words[0] = Word(words[0].text[1:], False)  # `while !</dev/tcp/db/5432`: `!`, then a redirection
         if words and self.defining is not None:
             self.defining = None  # `f() ( … )` or something else: not a body we read
         if words and not (words[0].text in _SKIPPED_KEYWORDS and not words[0].quoted):

@@ -212,3 +212,9 @@ def test_python_standard_library_modules_are_not_unresolved(tmp_path: Path) -> N
     scanner = Scanner(tmp_path, COMMON_FORBIDDEN)
     scanner.check_command("python3 -m venv /tmp/cli && python -m http.server 8000 && python -m acme.release", Step("entry", 1), tmp_path)
     assert [item.reference for item in scanner.unresolved] == ["python -m acme.release"]
+
+
+def test_negation_glued_to_a_redirection_is_not_a_program() -> None:
+    # healthchecks' compose: `while !</dev/tcp/db/5432; do sleep 1; done` was "script not found".
+    (command, sleep, _) = split_commands("while !</dev/tcp/db/5432; do sleep 1; done; uwsgi app.ini")
+    assert ([w.text for w in command.words], [w.text for w in sleep.words]) == (["</dev/tcp/db/5432"], ["sleep", "1"])
