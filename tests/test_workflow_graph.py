@@ -58,6 +58,8 @@ def test_job_graph(name: str) -> None:
     # Exactly the plan: the digest comes through env, never interpolated into run:.
     assert apply_step["run"].endswith(pipeline.outputs.migrate_script + '" --expect-digest "$PLAN_DIGEST"')
     assert apply_step["env"]["PLAN_DIGEST"] == "${{ needs.migrate-plan.outputs.digest }}"
+    # The plan's names, so that a mismatch can say what changed.
+    assert apply_step["env"]["MIGPIPE_PLANNED_MIGRATIONS"] == "${{ needs.migrate-plan.outputs.migrations }}"
     assert apply_step["env"][pipeline.test_database.url_env] == (
         "${{ secrets." + pipeline.approval.database_url_secret + " }}"
     )
@@ -87,6 +89,8 @@ def test_dispatch_gate_plans_on_push_and_migrates_only_on_dispatch() -> None:
     assert jobs["migrate-prod"]["if"] == jobs["deploy"]["if"] == on_dispatch
     migrate_env = {k: v for step in jobs["migrate-prod"]["steps"] for k, v in step.get("env", {}).items()}
     assert migrate_env["PLAN_DIGEST"] == migrate_env["MIGPIPE_APPROVED_DIGEST"] == "${{ inputs.plan_digest }}"
+    # This run's plan is not the one dispatched: its names say nothing of what changed since.
+    assert "MIGPIPE_PLANNED_MIGRATIONS" not in migrate_env
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))

@@ -41,7 +41,7 @@ from migpipe.errors import (
 from migpipe.runtime import backup, locks
 from migpipe.runtime.durations import seconds
 from migpipe.runtime.lint_gate import LintOutcome, LintUnavailable, lint_pending
-from migpipe.runtime.plan import Plan, build_plan, digest, parse_digest
+from migpipe.runtime.plan import Plan, build_plan, digest, parse_digest, planned_names, what_changed
 from migpipe.runtime.processes import Command, Completed, missing_program
 from migpipe.runtime.tools import tool_runtime
 from migpipe.runtime.tools.base import (
@@ -57,6 +57,8 @@ if TYPE_CHECKING:
     from migpipe.pipeline import Pipeline
 
 PREFIX = "migpipe migrate"
+# migrate-prod passes migrate-plan's `migrations` output here (a JSON list of names).
+PLANNED_ENV = "MIGPIPE_PLANNED_MIGRATIONS"
 
 
 @dataclass(frozen=True)
@@ -432,20 +434,22 @@ class Migrate:
                 pending, plan = self.plan(context, connection, url)
                 if self.options.plan_only:
                     return self._finish_plan(plan)
+                # The approved plan's names (migrate-plan's output), to say what changed.
+                planned = planned_names(os.environ.get(PLANNED_ENV))
                 if plan is None:
                     # An empty plan has a digest too (a push that adds no
                     # migration plans nothing): only another plan is a change.
                     if expected is not None and expected != digest([]):
                         raise self.fail(EXIT_MIGRATE_CANNOT_START,
-                                        "the plan changed: nothing is pending any more (applied meanwhile?); "
-                                        "nothing was applied")
+                                        "the plan changed: nothing is pending any more (applied meanwhile?)"
+                                        f"{what_changed(planned, [])}; nothing was applied")
                     self.say("no pending migrations; nothing to do")
                     return 0
                 if expected is not None and expected != plan.digest:
                     raise self.fail(EXIT_MIGRATE_CANNOT_START,
                                     f"the plan changed since it was approved (expected digest "
                                     f"{expected}, pending now {plan.digest}: "
-                                    f"{', '.join(pending)}); nothing was applied")
+                                    f"{', '.join(pending)}){what_changed(planned, pending)}; nothing was applied")
                 if plan.blocked:
                     raise self.fail(EXIT_MIGRATE_BLOCKED,
                                     "destructive changes are blocked by policy; nothing was applied "

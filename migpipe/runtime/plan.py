@@ -69,6 +69,40 @@ def parse_digest(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+def planned_names(text: str | None) -> list[str] | None:
+    """The names of the approved plan's migrations, from migrate-plan's
+    ``migrations`` output (a JSON list); None when absent or not such a list."""
+    if not text:
+        return None
+    try:
+        names = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        return None
+    return names
+
+
+def what_changed(planned: Sequence[str] | None, pending: Sequence[str]) -> str:
+    """How the pending set differs from the approved plan's, in words ("" when
+    the plan's names are unknown: the digest alone cannot say)."""
+    if planned is None:
+        return ""
+    gone = [name for name in planned if name not in pending]
+    new = [name for name in pending if name not in planned]
+    parts = []
+    if gone:
+        parts.append(f"no longer pending: {', '.join(gone)} (applied meanwhile by another run?)")
+    if new:
+        parts.append(f"pending but not in the plan: {', '.join(new)}")
+    if not parts:
+        if list(planned) == list(pending):
+            parts.append("the same migrations, but the SQL of at least one changed since the plan")
+        else:
+            parts.append("the same migrations in another order")
+    return "; what changed: " + "; ".join(parts)
+
+
 def digest(migrations: Sequence[tuple[str, str]]) -> str:
     """sha256 over (name, SQL) pairs in order, each part length-prefixed."""
     hasher = hashlib.sha256()

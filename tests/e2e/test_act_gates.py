@@ -335,7 +335,8 @@ def test_production_changed_between_plan_and_apply_stops_migrate_prod_with_nothi
     log = run.job_log(MIGRATE)
     assert "exit status 3" in log
     assert f"the plan changed since it was approved (expected digest {planned}, pending now" in log
-    assert f": {ADD_NAME}); nothing was applied" in log
+    # What changed, against the plan's names (migrate-plan's output).
+    assert f": {ADD_NAME}); what changed: no longer pending: {INIT} (applied meanwhile by another run?); nothing was applied" in log
     assert run.job_result(DEPLOY) is None
     assert deploy_hook.calls == []
     # Production holds what the other run applied, and nothing of this run.

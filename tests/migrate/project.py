@@ -162,11 +162,12 @@ class MigrateProject:
 
     # ---- running the script ----------------------------------------------
 
-    def environment(self, *, url: str | None = None, path_prefix: list[Path] = ()) -> dict[str, str]:
+    def environment(self, *, url: str | None = None, path_prefix: list[Path] = (), **extra: str) -> dict[str, str]:
+        """The run's environment; `extra` adds variables (e.g. what the workflow's step sets)."""
         env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
         path = [*map(str, path_prefix), str(STANDIN_BIN), str(VENV_BIN), env.get("PATH", "/usr/bin:/bin")]
         env.update(PATH=os.pathsep.join(path), DATABASE_URL=self.url if url is None else url,
-                   RUNNER_TEMP=str(self.runner_temp))
+                   RUNNER_TEMP=str(self.runner_temp), **extra)
         return env
 
     @property

@@ -119,6 +119,36 @@ def test_a_digest_copied_with_its_sha256_prefix_is_the_same_digest(make_project,
     assert project.applied_migrations() == [INIT]
 
 
+def test_a_changed_plan_says_what_changed_against_the_plans_names(make_project, tmp_path: Path):
+    """migrate-prod gets migrate-plan's names (MIGPIPE_PLANNED_MIGRATIONS): the
+    exit-3 message says which migrations left or joined the pending set."""
+    project: MigrateProject = make_project()
+    project.add_migration(INIT, INIT_SQL)
+    plan_file = tmp_path / "plan.json"
+    assert project.run("--plan-only", "--plan-file", str(plan_file)).returncode == 0
+    plan = json.loads(plan_file.read_text())
+    planned = json.dumps([m["name"] for m in plan["migrations"]])
+
+    project.add_migration(SAFE, SAFE_SQL)
+    grown = project.run("--expect-digest", plan["digest"], MIGPIPE_PLANNED_MIGRATIONS=planned)
+    assert grown.returncode == 3, grown
+    assert f"what changed: pending but not in the plan: {SAFE}; nothing was applied" in grown.stderr
+
+    (project.migrations_dir / SAFE / "migration.sql").unlink()
+    (project.migrations_dir / SAFE).rmdir()
+    (project.migrations_dir / INIT / "migration.sql").write_text(INIT_SQL + "-- edited after the plan\n")
+    edited = project.run("--expect-digest", plan["digest"], MIGPIPE_PLANNED_MIGRATIONS=planned)
+    assert edited.returncode == 3, edited
+    assert "what changed: the same migrations, but the SQL of at least one changed since the plan" in edited.stderr
+    assert not project.table_exists("account")
+
+    (project.migrations_dir / INIT / "migration.sql").write_text(INIT_SQL)
+    assert project.run().returncode == 0  # another run applies it meanwhile
+    gone = project.run("--expect-digest", plan["digest"], MIGPIPE_PLANNED_MIGRATIONS=planned)
+    assert gone.returncode == 3, gone
+    assert f"what changed: no longer pending: {INIT} (applied meanwhile by another run?)" in gone.stderr
+
+
 def test_a_blocked_plan_says_so_and_exits_2(make_project):
     project: MigrateProject = make_project()
     project.add_migration(INIT, INIT_SQL)
