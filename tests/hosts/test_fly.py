@@ -5,10 +5,10 @@ import re
 import sys
 from pathlib import Path
 
-from migpipe.commands.deploy import fly_target
 from migpipe.pins import ACTIONS
 from migpipe.pipeline import load_pipeline
 from migpipe.profiles.hosts.fly import FlyHost
+from migpipe.runtime.deploy import Environment
 from migpipe.runtime.deploy import fly as fly_runtime
 from tests.hosts.conftest import FLY, compiled, deploy_job, write_config
 
@@ -66,7 +66,7 @@ def _flyctl_deploy(tmp_path: Path) -> list[str]:
     """The start of the flyctl deploy command `migpipe deploy` runs for this pipeline.toml."""
     pipeline = load_pipeline(tmp_path / "pipeline.toml")
     assert isinstance(pipeline.host, FlyHost)
-    target = fly_target(pipeline, pipeline.host, tmp_path, "token")
+    target = fly_runtime.target_from(pipeline, tmp_path, Environment({"FLY_API_TOKEN": "token"}))
     return fly_runtime.deploy_command(target, "0" * 40, 300)[:7]
 
 

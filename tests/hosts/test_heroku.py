@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from migpipe.commands.deploy import heroku_target
 from migpipe.pipeline import load_pipeline
 from migpipe.profiles.hosts.heroku import HerokuHost
+from migpipe.runtime.deploy import Environment, heroku
 from tests.hosts.conftest import HEROKU, compiled, deploy_job, write_config
 
 PROCESS_LINE = re.compile(r"([A-Za-z0-9_-]+):\s*(.+)")  # Heroku's own Procfile format
@@ -43,7 +43,8 @@ def test_procfile_goes_to_the_root_of_the_uploaded_source(tmp_path: Path) -> Non
     pipeline = load_pipeline(tmp_path / "pipeline.toml")
     assert isinstance(pipeline.host, HerokuHost)
     # migpipe deploy uploads that directory of the commit (tests/runtime/test_deploy_heroku.py).
-    assert heroku_target(pipeline, pipeline.host, tmp_path, "key").working_directory == "apps/api"
+    target = heroku.target_from(pipeline, tmp_path, Environment({"HEROKU_API_KEY": "key"}))
+    assert target.working_directory == "apps/api"
 
 
 def test_deploy_step_takes_the_key_from_env_only(tmp_path: Path) -> None:

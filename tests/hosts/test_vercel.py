@@ -317,9 +317,10 @@ def test_the_cli_is_installed_with_npm_ci_from_migpipes_lockfile(tmp_path: Path,
     assert lines == [
         'migpipe host-cli --config pipeline.toml "$RUNNER_TEMP/vercel-cli"',
         'npm ci --prefix "$RUNNER_TEMP/vercel-cli" --ignore-scripts --no-audit --no-fund',
+        # migpipe deploy finds `vercel` on PATH (MIGPIPE_VERCEL_CLI, when set, wins).
+        'echo "$RUNNER_TEMP/vercel-cli/node_modules/.bin" >> "$GITHUB_PATH"',
     ]
-    # migpipe deploy is told where that CLI is.
-    assert steps[-1]["env"]["MIGPIPE_VERCEL_CLI"] == "${{ runner.temp }}/vercel-cli/node_modules/.bin/vercel"
+    assert "MIGPIPE_VERCEL_CLI" not in steps[-1]["env"]
     # What host-cli writes: the manifest and a lockfile of that exact release,
     # every package with its integrity hash.
     result = cli(["host-cli", "--config", "pipeline.toml", "out"], tmp_path)
@@ -340,3 +341,74 @@ def test_host_cli_refuses_a_host_without_one(tmp_path: Path, cli) -> None:
     assert result.code == 2
     assert "Heroku deploys without a CLI installed from a lockfile" in result.err
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------
+# migpipe deploy: dispatched to Vercel's runtime through the host registry.
+# The Vercel CLI and API cannot be reached here: a stand-in `vercel` script
+# (named as such, chosen by MIGPIPE_VERCEL_CLI) and a local stand-in of the
+# API (MIGPIPE_VERCEL_API_URL).
+
+STANDIN_CLI = """\
+#!{python}
+# Stand-in for the vercel CLI: records argv and the ids it was given.
+import json, os, sys
+with open(os.environ["VERCEL_STANDIN_LOG"], "a") as f:
+    f.write(json.dumps({{"argv": sys.argv[1:], "org": os.environ.get("VERCEL_ORG_ID"),
+                        "project": os.environ.get("VERCEL_PROJECT_ID")}}) + "\\n")
+if sys.argv[1] == "deploy":
+    print("https://inbox-xyz.vercel.app")
+"""
+
+
+def test_migpipe_deploy_runs_the_vercel_runtime_with_the_secrets_named_in_host(
+    tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+    import sys
+
+    from tests.runtime.gitrepo import commit_files, init_repo
+    from tests.runtime.standin import Request, api_standin
+
+    repo = init_repo(tmp_path / "repo")
+    config = write_config(tmp_path, VERCEL, 'token_secret = "ACME_VERCEL_TOKEN"\norg_id_secret = "ACME_ORG"', workdir="apps/web")
+    (repo / "pipeline.toml").write_text(config.read_text())
+    sha = commit_files(repo, {"apps/web/package.json": '{"scripts": {"build": "next build"}}\n'})
+    script = tmp_path / "bin" / "vercel"
+    script.parent.mkdir()
+    script.write_text(STANDIN_CLI.format(python=sys.executable))
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    summary = tmp_path / "summary.md"
+
+    def route(request: Request) -> tuple[int, Any]:
+        if request.headers.get("authorization") != "Bearer tok_1" or not request.path.startswith("/v13/deployments/inbox-xyz.vercel.app"):
+            return 403, {"error": {"code": "forbidden"}}
+        return 200, {"id": "dpl_9", "readyState": "READY", "meta": {"migpipeCommit": sha}}
+
+    with api_standin(route) as api:
+        for name, value in {
+            "ACME_VERCEL_TOKEN": "tok_1", "ACME_ORG": "team_7", "VERCEL_PROJECT_ID": "prj_8",
+            "MIGPIPE_VERCEL_CLI": str(script), "MIGPIPE_VERCEL_API_URL": api.url,
+            "VERCEL_STANDIN_LOG": str(tmp_path / "calls.log"), "GITHUB_STEP_SUMMARY": str(summary),
+            "MIGPIPE_MIGRATED": '["20260101_init"]',
+        }.items():
+            monkeypatch.setenv(name, value)
+        result = cli(["deploy", "--config", "pipeline.toml", "--sha", sha], repo)
+        requests = list(api.requests)
+    assert result.code == 0, result.out + result.err
+    assert f"Vercel deploy dpl_9 of {sha}: READY" in result.out
+    calls = [json.loads(line) for line in (tmp_path / "calls.log").read_text().splitlines()]
+    assert [call["argv"][0] for call in calls] == ["pull", "build", "deploy"]
+    assert all(call["org"] == "team_7" and call["project"] == "prj_8" for call in calls)
+    assert requests[0].path == "/v13/deployments/inbox-xyz.vercel.app?teamId=team_7"
+    text = summary.read_text()
+    assert "Deploy to Vercel: live" in text and f"`{sha}`" in text and "`dpl_9`" in text and "`20260101_init`" in text
+
+
+def test_migpipe_deploy_names_the_missing_secret(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_config(tmp_path, VERCEL)
+    monkeypatch.setenv("VERCEL_TOKEN", "tok")
+    monkeypatch.delenv("VERCEL_ORG_ID", raising=False)
+    result = cli(["deploy", "--config", "pipeline.toml", "--sha", "a" * 40], tmp_path)
+    assert result.code == 2
+    assert "environment variable VERCEL_ORG_ID is empty: set the secret VERCEL_ORG_ID (named by host.org_id_secret" in result.err

@@ -4,6 +4,7 @@ records its arguments and environment and prints a deployment URL like the real
 CLI; a local stand-in of the API answers GET /v13/deployments/{url}."""
 from __future__ import annotations
 
+import hashlib
 import json
 import stat
 import sys
@@ -22,10 +23,12 @@ TOKEN = "vercel_standinTOKEN_77"
 STANDIN_VERCEL = """\
 #!{python}
 # Stand-in for the vercel CLI: records argv, cwd and whether the token reached it.
-import json, os, sys
+import hashlib, json, os, sys
+token_sha = os.environ.get("VERCEL_STANDIN_TOKEN_SHA256")
+holders = sorted(k for k, v in os.environ.items() if hashlib.sha256(v.encode()).hexdigest() == token_sha)
 with open(os.environ["VERCEL_STANDIN_LOG"], "a") as f:
     f.write(json.dumps({{"argv": sys.argv[1:], "cwd": os.getcwd(), "token": os.environ.get("VERCEL_TOKEN"),
-                        "project": os.environ.get("VERCEL_PROJECT_ID")}}) + "\\n")
+                        "project": os.environ.get("VERCEL_PROJECT_ID"), "holders": holders}}) + "\\n")
 if sys.argv[1] == "deploy":
     print("https://acme-abc123-team.vercel.app")
 """
@@ -38,6 +41,10 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     script.write_text(STANDIN_VERCEL.format(python=sys.executable))
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("VERCEL_STANDIN_LOG", str(tmp_path / "vercel.log"))
+    # The stand-in names every variable holding the token (it gets only its hash).
+    monkeypatch.setenv("VERCEL_STANDIN_TOKEN_SHA256", hashlib.sha256(TOKEN.encode()).hexdigest())
+    # As the deploy job passes it: in a variable named like its secret.
+    monkeypatch.setenv("ACME_VERCEL_TOKEN", TOKEN)
     return script
 
 
@@ -79,7 +86,10 @@ def test_builds_here_deploys_the_prebuilt_output_and_waits_for_ready(tmp_path: P
         ["build", "--prod"],
         ["deploy", "--prebuilt", "--prod", "--meta", f"migpipeCommit={sha}"],
     ]
-    assert all(c["cwd"].endswith("/app/web") and c["token"] == TOKEN and c["project"] == "prj_456" for c in calls)
+    assert all(c["cwd"].endswith("/app/web") and c["project"] == "prj_456" for c in calls)
+    # The token reaches pull and deploy; build, which runs the team's commands, never sees it.
+    assert [c["token"] for c in calls] == [TOKEN, None, TOKEN]
+    assert [c["holders"] for c in calls] == [["VERCEL_TOKEN"], [], ["VERCEL_TOKEN"]]
     assert all(TOKEN not in " ".join(c["argv"]) for c in calls)
     assert requests[0].path == "/v13/deployments/acme-abc123-team.vercel.app?teamId=team_123"
     assert outcome.live and outcome.deploy_id == "dpl_1" and outcome.status == "READY"

@@ -79,9 +79,9 @@ class HostProfile:
     # lockfile shipped inside migpipe: the folder holding them ("" for none).
     # `migpipe host-cli DIR` copies them to DIR.
     cli_manifest: str = ""
-    # Plain (non-secret) env of the `migpipe deploy` step, e.g. where the
-    # host's CLI was installed.
-    deploy_env: tuple[tuple[str, str], ...] = field(default=())
+    # The runbook's section on this host: paragraphs of migpipe's own
+    # Markdown (no value from pipeline.toml), each a bullet.
+    runbook_notes: tuple[str, ...] = field(default=())
 
 
 class HostTable(Section):

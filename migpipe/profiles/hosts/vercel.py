@@ -43,10 +43,9 @@ NAME = "vercel"
 CLI_VERSION = "58.10.0"
 CLI_MANIFEST = Path(__file__).resolve().parent / "vercel_cli"
 SCHEMA_URL = "https://openapi.vercel.sh/vercel.json"
-# Where the deploy job installs the CLI, and the variable that tells
-# `migpipe deploy` where it is (unset: `vercel` on PATH).
+# Where the deploy job installs the CLI (under $RUNNER_TEMP; its bin folder
+# joins PATH, where `migpipe deploy` finds `vercel`).
 CLI_DIR = "vercel-cli"
-CLI_ENV = "MIGPIPE_VERCEL_CLI"
 
 
 class VercelHost(HostTable):
@@ -146,6 +145,32 @@ def credential_secrets(host: VercelHost, deploy: Deploy) -> list[tuple[str, str]
     ]
 
 
+RUNBOOK_NOTES = (
+    "`vercel.json` is generated from `[host]`: `build_command` and `install_command` are its `buildCommand` and "
+    "`installCommand`, and every other key lives in `[host.extra]`, written back as it is. Git deployments are off "
+    "(`git.deploymentEnabled: false`), so a push deploys nothing; only the deploy job does. JSON has no comments, so "
+    "the file has no migpipe header: `.migpipe/manifest.json` lists it as migpipe's (under `headerless`), and "
+    "`migpipe verify` compares it byte for byte like every other generated file.",
+    "Link the project once: run `vercel link` in the app's directory (`project.working_directory`), copy `orgId` "
+    "and `projectId` from `.vercel/project.json` into the deploy environment's secrets (above), and keep `.vercel/` "
+    "out of git.",
+    "The deploy job runs `vercel pull --yes --environment=production` (the project's settings and production "
+    "environment variables), `vercel build --prod` on the runner from the checkout of the migrated commit, and "
+    "`vercel deploy --prebuilt --prod`: Vercel serves exactly what was built from that commit, and the deployment "
+    "carries `migpipeCommit=<SHA>` in its meta, which `migpipe deploy` checks while it waits for `READY`. "
+    "`vercel build` runs your install and build commands without the token.",
+    "What the build runs is what `check-build` follows: `installCommand` and `buildCommand` when set, else the "
+    "package manager's install (with package.json's install hooks) and package.json's `vercel-build` script, or "
+    "`build` when there is no `vercel-build`. In the project's Build and Deployment settings, leave the Build and "
+    "Install Command overrides off: they would replace what was checked.",
+    f"The deploy job installs Vercel CLI {CLI_VERSION} with `npm ci --ignore-scripts` from the lockfile migpipe "
+    "ships (`migpipe host-cli` writes it), so every package is pinned with its integrity hash; a newer CLI comes "
+    "with a newer migpipe.",
+    "Create the token (Account Settings > Tokens) for the team that owns the project only, with an expiry; only the "
+    "deploy job's environment holds it.",
+)
+
+
 def build(host: VercelHost, shared: SharedTables) -> HostProfile:
     entry_points = []
     if host.install_command:
@@ -170,7 +195,8 @@ def build(host: VercelHost, shared: SharedTables) -> HostProfile:
             name=f"Install the Vercel CLI {CLI_VERSION} from migpipe's lockfile",
             run=(
                 f"migpipe host-cli --config {shlex.quote(shared.ci.pipeline_file)} \"$RUNNER_TEMP/{CLI_DIR}\"\n"
-                f"npm ci --prefix \"$RUNNER_TEMP/{CLI_DIR}\" --ignore-scripts --no-audit --no-fund"
+                f"npm ci --prefix \"$RUNNER_TEMP/{CLI_DIR}\" --ignore-scripts --no-audit --no-fund\n"
+                f"echo \"$RUNNER_TEMP/{CLI_DIR}/node_modules/.bin\" >> \"$GITHUB_PATH\""
             ),
         )
     )
@@ -181,7 +207,7 @@ def build(host: VercelHost, shared: SharedTables) -> HostProfile:
         config_template="hosts/vercel.json.j2",
         config_comment="",
         cli_manifest=str(CLI_MANIFEST),
-        deploy_env=((CLI_ENV, "${{ runner.temp }}/" + CLI_DIR + "/node_modules/.bin/vercel"),),
+        runbook_notes=RUNBOOK_NOTES,
         entry_points=tuple(entry_points),
         deploy_steps=tuple(steps),
         deploy_secret_names=(host.token_secret, host.org_id_secret, host.project_id_secret),

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from migpipe.errors import GateFailed
+from migpipe.errors import FatalError, GateFailed
 
 SHA_RE = re.compile(r"[0-9a-f]{40}")
 
@@ -23,6 +23,27 @@ def check_sha(sha: str) -> str:
     if not SHA_RE.fullmatch(sha):
         raise GateFailed(f"{sha!r} is not a full commit SHA (40 lowercase hex digits)")
     return sha
+
+
+class Environment:
+    """The deploy step's environment: the credentials the workflow passes, each
+    in a variable named like its secret, and the API URL overrides tests use."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = values
+
+    def secret(self, name: str, key: str) -> str:
+        """The value of the secret ``name`` (named by ``key`` in pipeline.toml); FatalError when empty."""
+        value = self._values.get(name, "")
+        if not value:
+            raise FatalError(
+                f"environment variable {name} is empty: set the secret {name} (named by {key} in pipeline.toml) "
+                "in the deploy job's environment"
+            )
+        return value
+
+    def get(self, name: str) -> str | None:
+        return self._values.get(name) or None
 
 
 @dataclass(frozen=True)

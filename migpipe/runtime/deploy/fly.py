@@ -47,7 +47,9 @@ from pathlib import Path
 from typing import Any
 
 from migpipe.errors import ApiError, DeployFailed
-from migpipe.runtime.deploy import DeployOutcome, Wait, check_sha
+from migpipe.pipeline import Pipeline
+from migpipe.profiles.hosts.fly import FlyHost
+from migpipe.runtime.deploy import DeployOutcome, Environment, Wait, check_sha
 
 HOST = "Fly.io"
 _APP_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -197,3 +199,19 @@ def deploy(target: FlyTarget, sha: str, wait: Wait) -> DeployOutcome:
             f"Fly's {deploy_id} of {sha} has status {status!r}, not {COMPLETE!r}: it is not confirmed live",
         )
     return DeployOutcome(HOST, sha, deploy_id, status, live=True)
+
+
+def target_from(pipeline: Pipeline, root: Path, environment: Environment) -> FlyTarget:
+    host = pipeline.host
+    assert isinstance(host, FlyHost)
+    return FlyTarget(
+        app=host.app,
+        api_token=environment.secret(host.api_token_secret, "host.api_token_secret"),
+        config_path=pipeline.output_paths()["host_config"],
+        working_directory=pipeline.project.working_directory,
+        repository=root,
+    )
+
+
+def run(target: FlyTarget, sha: str, wait: Wait, scratch: Path) -> DeployOutcome:
+    return deploy(target, sha, wait)

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migpipe.errors import ApiError, DeployFailed
-from migpipe.runtime.deploy import DeployOutcome, Wait, check_sha
+from migpipe.pipeline import Pipeline
+from migpipe.profiles.hosts.heroku import HerokuHost
+from migpipe.runtime.deploy import DeployOutcome, Environment, Wait, check_sha
 from migpipe.runtime.http import ApiClient, check_base_url, quote_segment, text_field
 
 API_URL = "https://api.heroku.com"
@@ -122,3 +124,24 @@ def deploy(target: HerokuTarget, sha: str, wait: Wait, scratch: Path) -> DeployO
     if not outcome.live:
         raise DeployFailed(outcome, f"Heroku release {release_id} of {sha} ended with status {status!r}")
     return outcome
+
+
+# Where Heroku's Platform API is; the tests point it at a local stand-in.
+API_URL_ENV = "MIGPIPE_HEROKU_API_URL"
+
+
+def target_from(pipeline: Pipeline, root: Path, environment: Environment) -> HerokuTarget:
+    host = pipeline.host
+    assert isinstance(host, HerokuHost)
+    return HerokuTarget(
+        app=host.app,
+        api_key=environment.secret(host.api_key_secret, "host.api_key_secret"),
+        repository=root,
+        # Heroku builds the working directory: its Procfile is at the tarball's root.
+        working_directory=pipeline.project.working_directory,
+        api_url=environment.get(API_URL_ENV) or API_URL,
+    )
+
+
+def run(target: HerokuTarget, sha: str, wait: Wait, scratch: Path) -> DeployOutcome:
+    return deploy(target, sha, wait, scratch)

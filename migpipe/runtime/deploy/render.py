@@ -40,10 +40,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from migpipe.errors import ApiError, DeployFailed
-from migpipe.runtime.deploy import DeployOutcome, Wait, check_sha
+from migpipe.pipeline import Pipeline
+from migpipe.profiles.hosts.render import RenderHost
+from migpipe.runtime.deploy import DeployOutcome, Environment, Wait, check_sha
 from migpipe.runtime.http import (
     ApiClient,
     check_base_url,
@@ -169,3 +172,32 @@ def trigger_hook(hook_url: str, sha: str, wait: Wait) -> DeployOutcome:
         live=False,
         notes=(HOOK_NOTE.format(sha=sha),),
     )
+
+
+# Where Render's API is; the tests point it at a local stand-in.
+API_URL_ENV = "MIGPIPE_RENDER_API_URL"
+
+
+@dataclass(frozen=True)
+class HookTarget:
+    """The weaker mode (deploy.mode = "hook"): the deploy hook's URL."""
+
+    hook_url: str
+
+
+def target_from(pipeline: Pipeline, root: Path, environment: Environment) -> RenderTarget | HookTarget:
+    host = pipeline.host
+    assert isinstance(host, RenderHost)
+    if pipeline.deploy.mode == "hook":
+        return HookTarget(environment.secret(pipeline.deploy.hook_secret, "deploy.hook_secret"))
+    return RenderTarget(
+        service_id=environment.secret(host.service_id_secret, "host.service_id_secret"),
+        api_key=environment.secret(host.api_key_secret, "host.api_key_secret"),
+        api_url=environment.get(API_URL_ENV) or API_URL,
+    )
+
+
+def run(target: RenderTarget | HookTarget, sha: str, wait: Wait, scratch: Path) -> DeployOutcome:
+    if isinstance(target, HookTarget):
+        return trigger_hook(target.hook_url, sha, wait)
+    return deploy(target, sha, wait)

@@ -8,6 +8,7 @@ carries ``--meta migpipeCommit=<SHA>``. ``GET /v13/deployments/{url}`` is
 polled until ``readyState`` is READY (ERROR or CANCELED fail). The CLI reads
 the token from ``VERCEL_TOKEN``, and the project from ``VERCEL_ORG_ID`` /
 ``VERCEL_PROJECT_ID``, all in its environment: none is on a command line.
+``vercel build``, which runs the team's own commands, is not given the token.
 """
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migpipe.errors import ApiError, DeployFailed
-from migpipe.runtime.deploy import DeployOutcome, Wait, check_sha
+from migpipe.pipeline import Pipeline
+from migpipe.profiles.hosts.vercel import VercelHost
+from migpipe.runtime.deploy import DeployOutcome, Environment, Wait, check_sha
 from migpipe.runtime.deploy.fly import head_commit
 from migpipe.runtime.http import ApiClient, check_base_url, quote_segment, text_field
 
@@ -53,12 +56,13 @@ def commands(sha: str) -> list[list[str]]:
 def _run(target: VercelTarget, arguments: list[str], wait: Wait) -> str:
     command = [target.vercel, *arguments]
     wait.log("running: " + " ".join(command))
-    env = {
-        **os.environ,
-        "VERCEL_TOKEN": target.token,
-        "VERCEL_ORG_ID": target.org_id,
-        "VERCEL_PROJECT_ID": target.project_id,
-    }
+    # `vercel build` runs the team's install and build commands: they get the
+    # project's ids but not the token, under any name (only pull and deploy
+    # talk to Vercel).
+    env = {name: value for name, value in os.environ.items() if value != target.token}
+    env.update(VERCEL_ORG_ID=target.org_id, VERCEL_PROJECT_ID=target.project_id)
+    if arguments[0] != "build":
+        env["VERCEL_TOKEN"] = target.token
     completed = subprocess.run(
         command,
         cwd=target.repository / target.working_directory,
@@ -120,3 +124,29 @@ def deploy(target: VercelTarget, sha: str, wait: Wait) -> DeployOutcome:
     if not outcome.live:
         raise DeployFailed(outcome, f"Vercel deployment {deploy_id} of {sha} ended in state {status!r}")
     return outcome
+
+
+# Where Vercel's API is, and which `vercel` to run (unset: the one on PATH,
+# which the deploy job installs from migpipe's lockfile); the tests point
+# them at stand-ins.
+API_URL_ENV = "MIGPIPE_VERCEL_API_URL"
+CLI_ENV = "MIGPIPE_VERCEL_CLI"
+
+
+def target_from(pipeline: Pipeline, root: Path, environment: Environment) -> VercelTarget:
+    host = pipeline.host
+    assert isinstance(host, VercelHost)
+    return VercelTarget(
+        token=environment.secret(host.token_secret, "host.token_secret"),
+        org_id=environment.secret(host.org_id_secret, "host.org_id_secret"),
+        project_id=environment.secret(host.project_id_secret, "host.project_id_secret"),
+        # Where vercel.json is: the CLI runs there.
+        working_directory=pipeline.project.working_directory,
+        repository=root,
+        vercel=environment.get(CLI_ENV) or "vercel",
+        api_url=environment.get(API_URL_ENV) or API_URL,
+    )
+
+
+def run(target: VercelTarget, sha: str, wait: Wait, scratch: Path) -> DeployOutcome:
+    return deploy(target, sha, wait)
