@@ -3,7 +3,8 @@
 ``turbo run build --filter=web...``, ``pnpm --filter @acme/db db:deploy``,
 ``pnpm -r build``, ``npm run build -w api``, ``yarn workspace web build``,
 ``yarn workspaces foreach run build``, ``nx run web:build``,
-``nx run-many -t build -p a,b``, ``lerna run build --scope web``: each names
+``nx run-many -t build -p a,b``, ``lerna run build --scope web``,
+``bun run --filter web build``: each names
 scripts and a selection of packages. Parsing only; the scanner resolves the
 selection against the workspace layout.
 """
@@ -82,6 +83,18 @@ def _pnpm(args: list[str]) -> WorkspaceRun | None:
     return WorkspaceRun("pnpm", [command], selectors, after)
 
 
+def _bun(args: list[str]) -> WorkspaceRun | None:
+    """``bun run --filter web build`` / ``bun --filter './packages/*' build``: as pnpm's filters."""
+    filters, _ = _option_values(args, ("--filter", "-F"))
+    if not filters:
+        return None
+    run = _pnpm(args)
+    if run is None:
+        return None
+    run.runner = "bun"
+    return run
+
+
 def _npm(args: list[str]) -> WorkspaceRun | None:
     names, rest = _option_values(args, ("-w", "--workspace"))
     every = any(arg in ("--workspaces", "-ws") for arg in rest)
@@ -155,7 +168,7 @@ def _lerna(args: list[str]) -> WorkspaceRun | None:
 def workspace_run(words: list[Word]) -> WorkspaceRun | None:
     """The workspace scripts this command runs, when it is a monorepo runner."""
     program, args = program_of(words), texts(words[1:])
-    parsers = {"turbo": _turbo, "pnpm": _pnpm, "npm": _npm, "yarn": _yarn, "nx": _nx, "lerna": _lerna}
+    parsers = {"turbo": _turbo, "pnpm": _pnpm, "bun": _bun, "npm": _npm, "yarn": _yarn, "nx": _nx, "lerna": _lerna}
     parser = parsers.get(program)
     return parser(args) if parser else None
 

@@ -938,7 +938,7 @@ class Scanner:
             if binary is not None:
                 self._read_go(binary, chain, context)
                 return
-            if not argument.startswith("$") and not _is_system_path(argument):
+            if not argument.startswith("$") and not _is_system_path(argument) and not _is_installed_binary(argument):
                 self._unresolved(argument, "script not found in the repository", chain)
             return
         if ("file", path) in self._visited:
@@ -1236,6 +1236,12 @@ def _uwsgi_command(key: str, value: str) -> str | None:
         if action in ("exec", "safeexec", "safe-exec", "call", "callret"):
             return command if action.endswith("exec") else None
     return None
+
+
+def _is_installed_binary(argument: str) -> bool:
+    """``/venv/bin/python``, ``/app/.venv/bin/gunicorn``: a program an image installed, not a script of the repository."""
+    path = PurePosixPath(argument)
+    return argument.startswith("/") and path.parent.name == "bin" and path.suffix not in (".sh", ".bash", ".py", ".js", ".mjs", ".rb")
 
 
 def _is_system_path(argument: str) -> bool:

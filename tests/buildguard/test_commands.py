@@ -218,3 +218,10 @@ def test_negation_glued_to_a_redirection_is_not_a_program() -> None:
     # healthchecks' compose: `while !</dev/tcp/db/5432; do sleep 1; done` was "script not found".
     (command, sleep, _) = split_commands("while !</dev/tcp/db/5432; do sleep 1; done; uwsgi app.ini")
     assert ([w.text for w in command.words], [w.text for w in sleep.words]) == (["</dev/tcp/db/5432"], ["sleep", "1"])
+
+
+def test_a_program_installed_in_the_image_is_not_a_missing_script(tmp_path: Path) -> None:
+    # wagtail/bakerydemo's docker-entrypoint.sh: `/venv/bin/python manage.py load_initial_data`.
+    scanner = Scanner(tmp_path, COMMON_FORBIDDEN)
+    scanner.check_command("/venv/bin/python manage.py load_initial_data && /app/bin/start.sh", Step("entry", 1), tmp_path)
+    assert [item.reference for item in scanner.unresolved] == ["/app/bin/start.sh"]

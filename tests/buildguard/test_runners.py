@@ -36,6 +36,9 @@ def _run(command: str) -> tuple[str, list[str], list[str] | None, list[str] | No
         ("nx run db:migrate", ("nx", ["migrate"], ["db"], None)),
         ("nx run-many -t build -p web,api", ("nx", ["build"], ["web", "api"], None)),
         ("lerna run migrate --scope @acme/db", ("lerna", ["migrate"], ["@acme/db"], None)),
+        # full-stack-fastapi-template's root package.json: "lint": "bun run --filter frontend lint".
+        ("bun run --filter frontend lint", ("bun", ["lint"], ["frontend"], None)),
+        ("bun --filter './packages/*' db:migrate", ("bun", ["db:migrate"], ["./packages/*"], None)),
     ],
 )
 def test_runner_is_parsed(command: str, expected: tuple[str, list[str], list[str] | None, list[str] | None]) -> None:
@@ -44,7 +47,7 @@ def test_runner_is_parsed(command: str, expected: tuple[str, list[str], list[str
 
 @pytest.mark.parametrize(
     "command",
-    ["pnpm install", "pnpm run build", "npm run build", "yarn build", "turbo prune web --docker", "pnpm --filter web deploy /out", "nx graph"],
+    ["pnpm install", "pnpm run build", "npm run build", "yarn build", "turbo prune web --docker", "pnpm --filter web deploy /out", "nx graph", "bun run build"],
 )
 def test_not_a_workspace_runner(command: str) -> None:
     assert _run(command) is None
