@@ -1024,7 +1024,32 @@ class Scanner:
             and PurePosixPath(name).suffix in programs.JS_SOURCE_SUFFIXES
             and not any(part in programs.BUILD_DIRECTORIES for part in PurePosixPath(name).parts)
         ]
-        return (self.root / found[0]).resolve() if len(found) == 1 else None
+        if len(found) == 1:
+            return (self.root / found[0]).resolve()
+        return self._build_entry(directory, built.name.split(".")[0])
+
+    def _build_entry(self, package_dir: Path, stem: str) -> Path | None:
+        """The source a build config of the package names for the output ``stem``.
+
+        esbuild/tsup/vite/rollup configs name their entries: ``entryPoints: {server:
+        "server/server.ts"}`` builds dist/server.mjs, ``entry: ["src/migrate.ts"]``
+        dist/migrate.js.
+        """
+        keyed = re.compile(rf"""(?:\b|["']){re.escape(stem)}["']?\s*:\s*["']([^"'\n]+\.[cm]?[jt]sx?)["']""")
+        listed = re.compile(rf"""["']((?:[^"'\n]*/)?{re.escape(stem)}\.[cm]?[jt]sx?)["']""")
+        found: list[Path] = []
+        for config in sorted(package_dir.iterdir()):
+            if not re.fullmatch(r"(esbuild|tsup|vite|rollup|build|rolldown|tsdown)(\.config)?\.[cm]?[jt]s", config.name):
+                continue
+            text = read_text(config, self.display(config))
+            for regex in (keyed, listed):
+                for match in regex.finditer(text):
+                    source = (package_dir / match.group(1)).resolve()
+                    if source.is_file() and self._inside_root(source) and source not in found:
+                        found.append(source)
+                if found:
+                    break
+        return found[0] if len(found) == 1 else None
 
     def _by_suffix(self, argument: str) -> Path | None:
         parts = [part for part in PurePosixPath(argument).parts if part not in ("/", ".")]
