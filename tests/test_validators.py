@@ -151,6 +151,8 @@ def pipelines(draw) -> Pipeline:
                 {"name": "fly", "app": "drawn-app", "start_command": f"{manager} run start"},
                 {"name": "fly", "app": "drawn-app"},
                 {"name": "heroku", "app": "drawn-app"},
+                {"name": "vercel"},
+                {"name": "vercel", "build_command": f"{manager} run build", "extra": {"framework": "nextjs"}},
             ]
         )
     )

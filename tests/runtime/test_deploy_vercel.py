@@ -29,6 +29,11 @@ holders = sorted(k for k, v in os.environ.items() if hashlib.sha256(v.encode()).
 with open(os.environ["VERCEL_STANDIN_LOG"], "a") as f:
     f.write(json.dumps({{"argv": sys.argv[1:], "cwd": os.getcwd(), "token": os.environ.get("VERCEL_TOKEN"),
                         "project": os.environ.get("VERCEL_PROJECT_ID"), "holders": holders}}) + "\\n")
+if sys.argv[1] == "pull" and os.environ.get("VERCEL_STANDIN_SETTINGS"):
+    # Like the real pull: the project's settings in .vercel/project.json.
+    os.makedirs(".vercel", exist_ok=True)
+    with open(".vercel/project.json", "w") as f:
+        json.dump({{"projectId": "prj_456", "orgId": "team_123", "settings": json.loads(os.environ["VERCEL_STANDIN_SETTINGS"])}}, f)
 if sys.argv[1] == "deploy":
     print("https://acme-abc123-team.vercel.app")
 """
@@ -63,9 +68,11 @@ def api(states: list[str], sha_of: dict[str, str]) -> Any:
     return route
 
 
-def _deploy(tmp_path: Path, cli: Path, states: list[str], other_commit: bool = False) -> tuple[Any, list[dict[str, Any]], list[Request]]:
+def _deploy(
+    tmp_path: Path, cli: Path, states: list[str], other_commit: bool = False, files: dict[str, str | None] | None = None
+) -> tuple[Any, list[dict[str, Any]], list[Request]]:
     repo = init_repo(tmp_path / "app")
-    sha = commit_files(repo, {"web/package.json": '{"scripts": {"build": "next build"}}\n'})
+    sha = commit_files(repo, {"web/package.json": '{"scripts": {"build": "next build"}}\n', **(files or {})})
     sha_of = {"sha": "0" * 40 if other_commit else sha}
     clock = FakeClock()
     with api_standin(api(states, sha_of)) as standin:
@@ -110,3 +117,26 @@ def test_never_ready_times_out(tmp_path: Path, cli: Path) -> None:
 def test_a_deployment_of_another_commit_fails(tmp_path: Path, cli: Path) -> None:
     (outcome, sha), _, _ = _deploy(tmp_path, cli, ["READY"], other_commit=True)
     assert isinstance(outcome, DeployFailed) and f"not {sha}" in str(outcome)
+
+
+SETTINGS = {"framework": "nextjs", "buildCommand": "prisma migrate deploy && next build", "installCommand": None}
+
+
+def test_a_build_command_override_in_the_projects_settings_stops_before_the_build(
+    tmp_path: Path, cli: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # vercel.json sets no buildCommand: vercel build would run the dashboard's, which check-build never saw.
+    monkeypatch.setenv("VERCEL_STANDIN_SETTINGS", json.dumps(SETTINGS))
+    (outcome, _), calls, requests = _deploy(tmp_path, cli, ["READY"], files={"web/vercel.json": '{"git": {"deploymentEnabled": false}}\n'})
+    assert isinstance(outcome, DeployFailed) and outcome.outcome.status == "not built"
+    assert "Build Command override 'prisma migrate deploy && next build' (vercel.json sets no buildCommand)" in str(outcome)
+    assert [c["argv"][0] for c in calls] == ["pull"]
+    assert requests == []
+
+
+def test_a_build_command_in_vercel_json_wins_over_the_settings(tmp_path: Path, cli: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VERCEL_STANDIN_SETTINGS", json.dumps(SETTINGS))
+    vercel_json = '{"buildCommand": "next build", "git": {"deploymentEnabled": false}}\n'
+    (outcome, _), calls, _ = _deploy(tmp_path, cli, ["READY"], files={"web/vercel.json": vercel_json})
+    assert not isinstance(outcome, DeployFailed) and outcome.live
+    assert [c["argv"][0] for c in calls] == ["pull", "build", "deploy"]

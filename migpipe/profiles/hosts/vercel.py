@@ -162,7 +162,8 @@ RUNBOOK_NOTES = (
     "What the build runs is what `check-build` follows: `installCommand` and `buildCommand` when set, else the "
     "package manager's install (with package.json's install hooks) and package.json's `vercel-build` script, or "
     "`build` when there is no `vercel-build`. In the project's Build and Deployment settings, leave the Build and "
-    "Install Command overrides off: they would replace what was checked.",
+    "Install Command overrides off: they would replace what was checked, so `migpipe deploy` stops before building "
+    "when `vercel pull` brings one that vercel.json does not replace.",
     f"The deploy job installs Vercel CLI {CLI_VERSION} with `npm ci --ignore-scripts` from the lockfile migpipe "
     "ships (`migpipe host-cli` writes it), so every package is pinned with its integrity hash; a newer CLI comes "
     "with a newer migpipe.",

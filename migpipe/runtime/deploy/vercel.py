@@ -12,6 +12,7 @@ the token from ``VERCEL_TOKEN``, and the project from ``VERCEL_ORG_ID`` /
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -79,6 +80,38 @@ def _run(target: VercelTarget, arguments: list[str], wait: Wait) -> str:
     return completed.stdout
 
 
+# vercel.json key -> the Project Settings override `vercel pull` writes into
+# .vercel/project.json (its "settings"), which `vercel build` runs when
+# vercel.json does not set the key.
+_OVERRIDES = {"buildCommand": "Build Command", "installCommand": "Install Command"}
+
+
+def dashboard_overrides(app: Path) -> list[str]:
+    """The commands the project's settings would run instead of what the build guard checked.
+
+    When vercel.json sets no buildCommand (installCommand), `vercel build`
+    runs the project's Build (Install) Command override if its settings have
+    one; check-build followed package.json, not that command. Read from what
+    `vercel pull` wrote; nothing to say when it wrote no project.json.
+    """
+    try:
+        project = json.loads((app / ".vercel" / "project.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    try:
+        config = json.loads((app / "vercel.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    settings = project.get("settings") if isinstance(project, dict) else None
+    if not isinstance(settings, dict) or not isinstance(config, dict):
+        return []
+    return [
+        f"{label} override {settings[key]!r} (vercel.json sets no {key})"
+        for key, label in _OVERRIDES.items()
+        if isinstance(settings.get(key), str) and settings[key].strip() and key not in config
+    ]
+
+
 def deploy(target: VercelTarget, sha: str, wait: Wait) -> DeployOutcome:
     check_sha(sha)
     head = head_commit(target.repository)
@@ -90,6 +123,16 @@ def deploy(target: VercelTarget, sha: str, wait: Wait) -> DeployOutcome:
             output = _run(target, arguments, wait)
         except DeployFailed as exc:
             raise DeployFailed(DeployOutcome(HOST, sha, "", exc.outcome.status, False), str(exc)) from None
+        if arguments[0] == "pull":
+            overrides = dashboard_overrides(target.repository / target.working_directory)
+            if overrides:
+                raise DeployFailed(
+                    DeployOutcome(HOST, sha, "", "not built", False),
+                    "the Vercel project's settings have a "
+                    + " and a ".join(overrides)
+                    + ": vercel build would run it instead of what check-build checked; turn it off in the "
+                    "project's Build and Deployment settings, or set it in [host] (build_command / install_command)",
+                )
     urls = _URL_RE.findall(output)
     if not urls:
         raise ApiError("vercel deploy printed no deployment URL on stdout")
