@@ -64,6 +64,7 @@ ACTION_PROVIDES: Mapping[str, frozenset[str]] = {
     "actions/setup-python": frozenset({"python", "pip", "python3"}),
     "actions/setup-node": frozenset({"node", "npm", "npx", "corepack"}),
     "actions/setup-go": frozenset({"go"}),
+    "pnpm/action-setup": frozenset({"pnpm"}),
     "superfly/flyctl-actions/setup-flyctl": frozenset({"flyctl"}),
 }
 # Pseudo-commands: the project's dependencies, installed by its install command.
@@ -203,7 +204,7 @@ def _node_uses(command: _Command) -> list[str]:
         return [PROJECT_NODE] if {"--no-install", "--no"} & set(args) else []
     if name in _NODE_INSTALL:
         sub = next((a for a in args if not a.startswith("-")), None)
-        if sub is None or sub in _NODE_INSTALL[name] or sub in ("add", "config", "cache", "--version"):
+        if sub is None or sub in _NODE_INSTALL[name] or sub in ("add", "config", "cache", "--version", "store"):
             return []
         return [PROJECT_NODE]
     return []

@@ -182,7 +182,8 @@ def build(host: VercelHost, shared: SharedTables) -> HostProfile:
         DeployStep(
             name="Set up Node.js",
             uses="actions/setup-node",
-            with_=(("node-version", shared.project.node_version),),
+            # No dependency cache: the deploy job holds the Vercel token (zizmor cache-poisoning).
+            with_=(("node-version", shared.project.node_version), ("package-manager-cache", "false")),
         ),
     ]
     manager = shared.project.package_manager
