@@ -395,6 +395,8 @@ def _vercel(repo: Repo, host: HostFinding, directory: str, adoption: Adoption) -
             f"{path} git.deploymentEnabled: {json.dumps(git['deploymentEnabled'])} becomes false (only the deploy job deploys, after migrate-prod)"
         )
         extra["git"] = {k: v for k, v in git.items() if k != "deploymentEnabled"}
+        if not extra["git"]:
+            del extra["git"]
     else:
         adoption.changed.append(f"{path} git.deploymentEnabled: false added (Vercel's Git pushes deploy nothing; only the deploy job deploys, after migrate-prod)")
     github = extra.get("github")

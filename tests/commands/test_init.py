@@ -343,3 +343,77 @@ def test_other_url_envs_must_not_name_the_main_variable_or_the_read_only_secret(
         assert main(["generate", "-c", str(config), "--root", str(tmp_path), "--force"]) == 2
         _, err = capsys.readouterr()
         assert expected in err and "Traceback" not in err
+
+
+# ---- Vercel ------------------------------------------------------------------------
+
+
+TEAM_VERCEL_JSON = {
+    "$schema": "https://openapi.vercel.sh/vercel.json",
+    "framework": "nextjs",
+    "buildCommand": "npx prisma migrate deploy && npm run build",
+    "git": {"deploymentEnabled": {"trunk": True}},
+    "github": {"enabled": True, "silent": True},
+    "crons": [{"path": "/api/cron/digest", "schedule": "0 * * * *"}],
+    "headers": [{"source": "/(.*)", "headers": [{"key": "X-Frame-Options", "value": "DENY"}]}],
+}
+
+
+def test_a_vercel_repository_is_adopted_with_its_vercel_json_carried(tmp_path, capsys) -> None:
+    import json
+
+    from ruamel.yaml import YAML
+
+    repo = fixture_repo(tmp_path, "prisma6-npm-vercel")
+    (repo / "render.yaml").unlink()
+    (repo / "vercel.json").write_text(json.dumps(TEAM_VERCEL_JSON, indent=2))
+    code, out, _ = init(capsys, repo)
+    assert code == 0
+    pipeline = load_pipeline(repo / "pipeline.toml")
+    assert pipeline.host.name == "vercel"
+    # The migration is taken out of the build command; the rest of vercel.json is carried as written.
+    assert pipeline.host.build_command == "npm run build"
+    assert "removed       vercel.json buildCommand: `npx prisma migrate deploy`" in out
+    assert pipeline.host.extra == {
+        "framework": "nextjs",
+        "github": {"enabled": False, "silent": True},
+        "crons": TEAM_VERCEL_JSON["crons"],
+        "headers": TEAM_VERCEL_JSON["headers"],
+    }
+    assert 'changed       vercel.json git.deploymentEnabled: {"trunk": true} becomes false' in out
+    assert "changed       vercel.json github.enabled: becomes false" in out
+    # The team's Vercel deploy step is migpipe's deploy job now; its token secret is the one [host] names.
+    assert "jobs.deploy step 6 'Deploy web to Vercel': removed, a deploy to vercel" in out
+    assert (pipeline.host.token_secret, pipeline.host.org_id_secret) == ("VERCEL_TOKEN", "VERCEL_ORG_ID")
+
+    config = str(repo / "pipeline.toml")
+    assert main(["generate", "-c", config, "--root", str(repo), "--force"]) == 0
+    assert main(["verify", "-c", config, "--root", str(repo)]) == 0
+    capsys.readouterr()
+    written = json.loads((repo / "vercel.json").read_text())
+    assert written == {
+        "$schema": "https://openapi.vercel.sh/vercel.json",
+        "buildCommand": "npm run build",
+        "framework": "nextjs",
+        "github": {"enabled": False, "silent": True},
+        "crons": TEAM_VERCEL_JSON["crons"],
+        "headers": TEAM_VERCEL_JSON["headers"],
+        "git": {"deploymentEnabled": False},
+    }
+    workflow = YAML(typ="safe", pure=True).load((repo / ".github/workflows/ci-cd.yml").read_text())
+    team_deploy = workflow["jobs"]["team-deploy"]
+    assert not any("vercel" in str(step.get("run", "")) for step in team_deploy["steps"])
+    assert "migrate-prod" in team_deploy["needs"]
+
+
+def test_a_vercel_json_outside_the_tools_directory_is_refused(tmp_path, capsys) -> None:
+    (tmp_path / "package.json").write_text('{"name": "mono", "private": true, "workspaces": ["packages/*"]}')
+    db = tmp_path / "packages" / "db"
+    (db / "prisma" / "migrations").mkdir(parents=True)
+    (db / "package.json").write_text('{"name": "db", "devDependencies": {"prisma": "6.1.0"}}')
+    (db / "prisma" / "schema.prisma").write_text('datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n')
+    (tmp_path / "vercel.json").write_text('{"framework": "nextjs"}')
+    code, _, err = init(capsys, tmp_path)
+    assert code == 2 and "Traceback" not in err
+    assert "vercel.json: Vercel reads vercel.json at the root of the project it builds" in err and "packages/db" in err
+    assert not (tmp_path / "pipeline.toml").exists()
