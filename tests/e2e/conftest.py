@@ -26,9 +26,10 @@ Use them from any test module under tests/e2e/ (see harness.py for the runner):
   ``job_result(job name)``, ``step_result(job name, step name)``,
   ``job_log(job name)``, ``job_summary(job name)``).
 * ``make_project`` (per test): ``make_project(migrations, build_render=,
-  edit_workflow=, edit_pipeline=)`` writes the Prisma app of harness.py
-  (example pipeline.toml, generated files, one commit on main) with a test
-  and a production database of its own; returns a harness.Project.
+  edit_workflow=, edit_pipeline=, files=)`` writes the Prisma app of
+  harness.py (example pipeline.toml, any other ``files``, generated files, one
+  commit on main) with a test and a production database of its own; returns
+  a harness.Project.
 * ``github_api`` (per test): a fresh GitHubApiStandin (github_standin.py),
   configurable before the run; pass ``github_api.url`` as the runner's
   MIGPIPE_GITHUB_API_URL and GITHUB_TOKEN as the secret of that name.
@@ -126,6 +127,7 @@ def make_project(tmp_path: Path, postgres_server: PostgresServer, test_role: Non
         build_render: str = "echo building for render",
         edit_workflow: Callable[[str], str] | None = None,
         edit_pipeline: Callable[[str], str] | None = None,
+        files: Mapping[str, str] | None = None,
     ) -> Project:
         root = tmp_path / "app"
         test_db = postgres_server.create_database("act_test")
@@ -133,7 +135,7 @@ def make_project(tmp_path: Path, postgres_server: PostgresServer, test_role: Non
         pipeline = prisma_pipeline_toml(EXAMPLE_CONFIG.read_text(), postgres_server.port, test_db)
         if edit_pipeline is not None:
             pipeline = edit_pipeline(pipeline)
-        write_prisma_project(root, pipeline, migrations, build_render, edit_workflow)
+        write_prisma_project(root, pipeline, migrations, build_render, edit_workflow, files)
         return Project(root, test_db, prod_db)
 
     return make

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from migpipe.pins import ACTIONS
+from tests.runtime.standin import write_flyctl_standin
 from tests.support.postgres import PostgresServer
 from tests.support.step_order import RUNNER_IMAGE, distribution_commands
 
@@ -101,6 +102,14 @@ def write_action_standins(base: Path, node_bin: Path) -> dict[str, Path]:
                 f'"{BASE_PYTHON}" -m venv "$venv_dir"\n'
                 'echo "$venv_dir/bin" >> "$GITHUB_PATH"\n'
                 'echo "stand-in for actions/setup-python: fresh Python at $venv_dir/bin"\n'
+            )
+        elif name == "superfly/flyctl-actions/setup-flyctl":
+            # flyctl talks to Fly's API: its stand-in (tests/runtime/standin.py)
+            # answers as told by FLYCTL_STANDIN_* in the runner's environment.
+            flyctl_bin = write_flyctl_standin(base / "flyctl-standin-bin", str(BASE_PYTHON)).parent
+            script = (
+                f'echo "{flyctl_bin}" >> "$GITHUB_PATH"\n'
+                'echo "stand-in for superfly/flyctl-actions/setup-flyctl: the flyctl stand-in"\n'
             )
         elif name == "actions/setup-node":
             script = (
@@ -381,9 +390,14 @@ def write_prisma_project(
     migrations: Mapping[str, str],
     build_render: str = "echo building for render",
     edit_workflow: Callable[[str], str] | None = None,
+    files: Mapping[str, str] | None = None,
 ) -> None:
-    """Write the app, `npm install` it, `migpipe generate` (this checkout's, as
-    a user's migpipe does), optionally edit the workflow, and commit."""
+    """Write the app (and any other `files`, e.g. a Dockerfile), `npm install`
+    it, `migpipe generate` (this checkout's, as a user's migpipe does),
+    optionally edit the workflow, and commit."""
+    for name, text in (files or {}).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
     (root / "prisma").mkdir(parents=True)
     (root / "prisma" / "schema.prisma").write_text(
         'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'

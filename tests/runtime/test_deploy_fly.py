@@ -1,67 +1,31 @@
 """Fly.io deploys with flyctl. flyctl talks to Fly's API, which cannot be reached
-here: a stand-in ``flyctl`` (a script named as such) records its arguments and
-environment and answers like flyctl (exit status; ``releases --json``)."""
+here: the stand-in ``flyctl`` of tests/runtime/standin.py records its arguments
+and environment and answers like flyctl (exit status; ``releases --json``)."""
 from __future__ import annotations
 
-import json
 import os
-import stat
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from migpipe.errors import DeployFailed
 from migpipe.runtime.deploy import Wait, fly
 from tests.runtime.gitrepo import commit_files, init_repo
+from tests.runtime.standin import flyctl_calls, write_flyctl_standin
 
 TOKEN = "FlyV1 fm2_standinTOKEN"
-
-STANDIN_FLYCTL = """\
-#!{python}
-# Stand-in for flyctl: records argv and whether FLY_API_TOKEN reached it. Its
-# `releases --json` has the keys flyctl prints (fly-go's Release has no JSON
-# tags: Go field names), newest first; `deploy` prints the line flyctl prints
-# under FLY_EMIT_RELEASE_JSON (unless FLYCTL_STANDIN_OLD: an older flyctl).
-import json, os, sys
-log = os.environ["FLYCTL_STANDIN_LOG"]
-with open(log, "a") as f:
-    f.write(json.dumps({{"argv": sys.argv[1:], "token": os.environ.get("FLY_API_TOKEN")}}) + "\\n")
-label = os.environ.get("FLYCTL_STANDIN_LABEL", "")
-status = os.environ.get("FLYCTL_STANDIN_STATUS", "complete")
-if sys.argv[1] == "deploy":
-    code = int(os.environ.get("FLYCTL_STANDIN_EXIT", "0"))
-    print("==> Building image")
-    if code == 0 and os.environ.get("FLY_EMIT_RELEASE_JSON") and not os.environ.get("FLYCTL_STANDIN_OLD"):
-        print(json.dumps({{"id": "rel_7", "version": 7, "image_ref": "registry.fly.io/acme-api:" + label}}))
-    sys.exit(code)
-if sys.argv[1] == "releases":
-    if os.environ.get("FLYCTL_STANDIN_RELEASES_EXIT"):
-        print("Error: failed retrieving app releases", file=sys.stderr)
-        sys.exit(1)
-    releases = [{{"ID": "rel_7", "Version": 7, "Status": status, "ImageRef": "registry.fly.io/acme-api:" + label,
-                  "Description": "Release", "Stable": True}}]
-    newer = os.environ.get("FLYCTL_STANDIN_NEWER")
-    if newer:
-        releases.insert(0, {{"ID": "rel_8", "Version": 8, "Status": "complete",
-                             "ImageRef": "registry.fly.io/acme-api:" + newer}})
-    print(json.dumps(releases, indent=4))
-"""
 
 
 @pytest.fixture
 def flyctl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    script = tmp_path / "bin" / "flyctl"
-    script.parent.mkdir()
-    script.write_text(STANDIN_FLYCTL.format(python=sys.executable))
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    log = tmp_path / "flyctl.log"
-    monkeypatch.setenv("FLYCTL_STANDIN_LOG", str(log))
-    return script
+    monkeypatch.setenv("FLYCTL_STANDIN_LOG", str(tmp_path / "flyctl.log"))
+    return write_flyctl_standin(tmp_path / "bin", sys.executable)
 
 
-def _calls(tmp_path: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in (tmp_path / "flyctl.log").read_text().splitlines()]
+def _calls(tmp_path: Path) -> list[dict[str, Any]]:
+    return flyctl_calls(tmp_path / "flyctl.log")
 
 
 def _target(repo: Path, flyctl: Path) -> fly.FlyTarget:
@@ -80,15 +44,16 @@ def test_deploys_the_checkout_labelled_with_its_sha(tmp_path: Path, flyctl: Path
         "--image-label", sha, "--wait-timeout", "300s",
     ]
     assert deploy_call["token"] == TOKEN  # through the environment …
-    assert all(TOKEN not in " ".join(call["argv"]) for call in _calls(tmp_path))  # type: ignore[arg-type]  # … never argv
-    assert releases_call["argv"][0] == "releases"  # type: ignore[index]
+    assert deploy_call["head"] == sha
+    assert all(TOKEN not in " ".join(call["argv"]) for call in _calls(tmp_path))  # … never argv
+    assert releases_call["argv"][0] == "releases"
     assert outcome.live and outcome.deploy_id == "release v7"
 
 
 def test_a_failed_flyctl_deploy_fails(tmp_path: Path, flyctl: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = init_repo(tmp_path / "app")
     sha = commit_files(repo, {"fly.toml": "x\n"})
-    monkeypatch.setenv("FLYCTL_STANDIN_EXIT", "1")
+    monkeypatch.setenv("FLYCTL_STANDIN_HEALTH", "critical")
     with pytest.raises(DeployFailed, match="health checks"):
         fly.deploy(_target(repo, flyctl), sha, Wait(300, 5, log=lambda _: None))
 

@@ -14,42 +14,10 @@ import pytest
 from migpipe.errors import DeployFailed
 from migpipe.runtime.deploy import Wait, heroku
 from tests.runtime.gitrepo import commit_files, init_repo
-from tests.runtime.standin import FakeClock, Request, StandIn, api_standin
+from tests.runtime.standin import FakeClock, HerokuApi, StandIn, api_standin
 
 TOKEN = "heroku-KEY-0d9e"
 APP = "acme-api"
-
-
-def heroku_api(builds: list[str], releases: list[str]) -> tuple[Any, dict[str, bytes], dict[str, StandIn]]:
-    uploads: dict[str, bytes] = {}
-    build_states, release_states = iter(builds), iter(releases)
-    last = {"build": builds[0], "release": releases[0] if releases else "pending"}
-    holder: dict[str, StandIn] = {}
-
-    def route(request: Request) -> tuple[int, Any]:
-        base = holder["standin"].url
-        if request.method == "PUT" and request.path == "/upload/blob-1":
-            assert "authorization" not in request.headers  # the signed URL needs no key
-            uploads["blob-1"] = request.raw
-            return 200, None
-        if request.headers.get("authorization") != f"Bearer {TOKEN}":
-            return 401, {"id": "unauthorized", "message": "Invalid credentials provided."}
-        assert request.headers.get("accept") == "application/vnd.heroku+json; version=3"
-        if request.method == "POST" and request.path == f"/apps/{APP}/sources":
-            return 201, {"source_blob": {"put_url": f"{base}/upload/blob-1", "get_url": f"{base}/download/blob-1"}}
-        if request.method == "POST" and request.path == f"/apps/{APP}/builds":
-            blob = request.body["source_blob"]
-            return 201, {"id": "build-1", "status": "pending", "source_blob": blob, "release": None}
-        if request.method == "GET" and request.path == f"/apps/{APP}/builds/build-1":
-            last["build"] = next(build_states, last["build"])
-            release = {"id": "rel-1"} if last["build"] == "succeeded" else None
-            return 200, {"id": "build-1", "status": last["build"], "release": release}
-        if request.method == "GET" and request.path == f"/apps/{APP}/releases/rel-1":
-            last["release"] = next(release_states, last["release"])
-            return 200, {"id": "rel-1", "status": last["release"], "version": 42}
-        return 404, {"id": "not_found"}
-
-    return route, uploads, holder
 
 
 @pytest.fixture
@@ -60,16 +28,15 @@ def repo(tmp_path: Path) -> tuple[Path, str]:
 
 
 def _deploy(repo: Path, sha: str, builds: list[str], releases: list[str], tmp_path: Path, workdir: str = ".") -> tuple[Any, StandIn, dict[str, bytes]]:
-    route, uploads, holder = heroku_api(builds, releases)
+    host = HerokuApi(APP, TOKEN, builds, releases)
     clock = FakeClock()
-    with api_standin(route) as api:
-        holder["standin"] = api
+    with api_standin(host) as api:
         target = heroku.HerokuTarget(APP, TOKEN, repo, workdir, api.url)
         try:
             outcome: Any = heroku.deploy(target, sha, Wait(600, 5, clock, clock.sleep, lambda _: None), tmp_path)
         except DeployFailed as exc:
             outcome = exc
-    return outcome, api, uploads
+    return outcome, api, host.uploads
 
 
 def test_builds_this_commits_tarball_with_its_sha_and_waits_for_the_release(repo: tuple[Path, str], tmp_path: Path) -> None:

@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from migpipe.errors import ApiError
-from migpipe.errors import DeployFailed
+from migpipe.errors import ApiError, DeployFailed
 from migpipe.runtime.deploy import Wait, render
-from tests.runtime.standin import FakeClock, Request, api_standin
+from tests.runtime.standin import FakeClock, RenderApi, Request, api_standin
 
 SHA = "3f786850e387550fdab836ed7e6dc881de23001b"
 OTHER_SHA = "89e6c98d92887913cadf06b2adb97f26cde4849b"
@@ -24,26 +23,9 @@ TOKEN = "rnd_secretTOKEN123"
 SERVICE = "srv-standin1"
 
 
-def render_api(statuses: list[str], commit: str = SHA, create_status: int = 201, with_id: bool = True) -> Any:
-    """Route: a deploy created with id dep-1, whose status walks through ``statuses``."""
-    polls = iter(statuses)
-    last = {"status": statuses[0]}
-
-    def route(request: Request) -> tuple[int, Any]:
-        if request.headers.get("authorization") != f"Bearer {TOKEN}":
-            # Echo what was sent: proves messages never show it.
-            return 401, {"message": f"unauthorized: {request.headers.get('authorization')}"}
-        if request.method == "POST" and request.path == f"/v1/services/{SERVICE}/deploys":
-            body = {"id": "dep-1", "status": "created", "commit": {"id": request.body["commitId"]}}
-            return create_status, body if with_id else None
-        if request.method == "GET" and request.path.startswith(f"/v1/services/{SERVICE}/deploys?"):
-            return 200, [{"cursor": "c1", "deploy": {"id": "dep-1", "commit": {"id": commit}, "status": "created"}}]
-        if request.method == "GET" and request.path == f"/v1/services/{SERVICE}/deploys/dep-1":
-            last["status"] = next(polls, last["status"])
-            return 200, {"id": "dep-1", "status": last["status"], "commit": {"id": commit}}
-        return 404, {"message": "not found"}
-
-    return route
+def render_api(statuses: list[str], commit: str = SHA, create_status: int = 201, with_id: bool = True) -> RenderApi:
+    """Render's API stand-in: one deploy, dep-standin1, whose status walks through ``statuses``."""
+    return RenderApi(SERVICE, TOKEN, statuses, commit=commit, create_status=create_status, with_id=with_id)
 
 
 def wait(clock: FakeClock, timeout: float = 600, lines: list[str] | None = None) -> Wait:
@@ -59,8 +41,8 @@ def test_deploys_exactly_the_sha_and_polls_until_live() -> None:
     posts = api.calls("POST")
     assert [p.body for p in posts] == [{"commitId": SHA}]
     assert posts[0].headers["authorization"] == f"Bearer {TOKEN}"
-    assert len(api.calls("GET", f"/v1/services/{SERVICE}/deploys/dep-1")) == 3
-    assert (outcome.deploy_id, outcome.status, outcome.live, outcome.sha) == ("dep-1", "live", True, SHA)
+    assert len(api.calls("GET", f"/v1/services/{SERVICE}/deploys/dep-standin1")) == 3
+    assert (outcome.deploy_id, outcome.status, outcome.live, outcome.sha) == ("dep-standin1", "live", True, SHA)
     assert clock.sleeps == [10, 10]
     assert not any(TOKEN in line for line in lines)
 
@@ -72,7 +54,7 @@ def test_each_failure_status_fails(failure: str) -> None:
             render.deploy(render.RenderTarget(SERVICE, TOKEN, api.url), SHA, wait(FakeClock()))
     assert raised.value.outcome.status == failure
     assert not raised.value.outcome.live
-    assert failure in str(raised.value) and "dep-1" in str(raised.value)
+    assert failure in str(raised.value) and "dep-standin1" in str(raised.value)
 
 
 def test_not_live_before_the_timeout_fails() -> None:
@@ -93,7 +75,7 @@ def test_a_deploy_of_another_commit_fails() -> None:
 def test_a_queued_deploy_without_id_is_found_by_its_commit() -> None:
     with api_standin(render_api(["live"], create_status=202, with_id=False)) as api:
         outcome = render.deploy(render.RenderTarget(SERVICE, TOKEN, api.url), SHA, wait(FakeClock()))
-    assert outcome.deploy_id == "dep-1" and outcome.live
+    assert outcome.deploy_id == "dep-standin1" and outcome.live
 
 
 def queued_api(listings: list[list[dict[str, Any]]], statuses: list[str]) -> Any:
@@ -211,7 +193,7 @@ def test_command_deploys_and_writes_the_summary(tmp_path: Path, statuses: list[s
     assert result.returncode == code, result.stderr
     assert [p.body for p in api.calls("POST")] == [{"commitId": SHA}]
     text = summary.read_text()
-    assert f"`{SHA}`" in text and "`dep-1`" in text and f"`{statuses[-1]}`" in text
+    assert f"`{SHA}`" in text and "`dep-standin1`" in text and f"`{statuses[-1]}`" in text
     assert "`20260101_add_user_name`" in text and "sha256:abc" in text
     assert TOKEN not in result.stdout + result.stderr + text
 
