@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from migpipe.buildguard import programs
+from migpipe.buildguard import makefiles, programs
 from migpipe.buildguard import words as cmd
 from migpipe.buildguard.docker import Image, Stage
 from migpipe.buildguard.runners import WorkspaceRun, task_runner, workspace_run
@@ -194,6 +194,7 @@ class Scanner:
         self.followed: set[str] = set()  # every file read on the way (for the guard's header, the bench)
         self._literal_words: dict[str, frozenset[str]] = {}
         self._facts: dict[tuple[str, str], programs.ProgramFacts] = {}
+        self._taskfiles: dict[Path, makefiles.TaskFile] = {}
 
     # ------------------------------------------------------------------
     # Entry points
@@ -385,6 +386,10 @@ class Scanner:
                 stage = unresolved
                 continue
             if self._match(stage, chain, shown, self.forbidden):
+                return
+            make = makefiles.task_call(stage)
+            if make is not None:
+                self._run_make(make, chain, context)
                 return
             task = task_runner(stage)
             if task is not None:
@@ -661,6 +666,62 @@ class Scanner:
             step = Step(self.display(pyproject), line, f"tool.taskipy.tasks.{script}")
             directory = pyproject.parent
             self._visit_text(tasks[script], chain, step, _Context(directory, directory), False)
+
+    def _run_make(self, call: makefiles.TaskCall, chain: tuple[Step, ...], context: _Context) -> None:
+        """``make X`` / ``just X``: the recipe's lines (its prerequisites' first), run where make / just runs them."""
+        inner = self._cd(context, [Word(call.directory, False)]) if call.directory else context
+        names = [call.file] if call.file else list(makefiles.MAKEFILE_NAMES if call.runner == "make" else makefiles.JUSTFILE_NAMES)
+        directories = [inner.cwd]
+        if call.runner == "just" and call.file is None:
+            # just looks for its justfile in the directory and each one above it.
+            directories += [d for d in inner.cwd.parents if self._inside_root(d)]
+        path: Path | None = None
+        for name in names:
+            mapped = self._from_image(name, inner)
+            candidates = ([mapped] if mapped is not None else []) + [directory / name for directory in directories]
+            path = next((c.resolve() for c in candidates if c.is_file() and self._inside_root(c)), None)
+            if path is not None:
+                break
+        if path is None:
+            self._unresolved(" ".join([call.runner, *call.targets]), f"{call.runner}: no {names[-1]} found in the repository here", chain)
+            return
+        display = self.display(path)
+        tasks = self._taskfiles.get(path)
+        if tasks is None:
+            text = read_text(path, display)
+            tasks = self._taskfiles[path] = makefiles.parse_makefile(text) if call.runner == "make" else makefiles.parse_justfile(text)
+        self.followed.add(display)
+        where = inner if call.runner == "make" else replace(inner, cwd=path.parent)
+        variables = {**tasks.variables, **call.variables}
+        for target in call.targets or ([tasks.default] if tasks.default else []):
+            if target not in tasks.recipes:
+                if not (call.runner == "make" and (where.cwd / target).exists()):
+                    self._unresolved(target, f"{call.runner}: no such target in {display}", chain)
+                continue
+            self._run_recipe(call.runner, path, tasks, target, variables, chain, replace(where, package=None, base_dir=path.parent))
+
+    def _run_recipe(
+        self,
+        runner: str,
+        path: Path,
+        tasks: makefiles.TaskFile,
+        name: str,
+        variables: dict[str, str],
+        chain: tuple[Step, ...],
+        context: _Context,
+    ) -> None:
+        key = ("recipe", path, name)
+        if key in self._visited or len(chain) > MAX_DEPTH:
+            return  # make runs a target once per invocation
+        self._visited.add(key)
+        recipe = tasks.recipes[name]
+        display = self.display(path)
+        for prerequisite in recipe.prerequisites:
+            if prerequisite in tasks.recipes:
+                self._run_recipe(runner, path, tasks, prerequisite, variables, (*chain, Step(display, recipe.line, f"{name}:")), context)
+        for line, text in recipe.commands:
+            command = makefiles.recipe_command(makefiles.expand(text, variables, runner))
+            self._visit_text(command, chain, Step(display, line, f"{name}:"), context, spans_lines=False)
 
     def _taskipy(self, pyproject: Path) -> dict[str, str] | None:
         data = load_toml_file(pyproject, self.display(pyproject))
