@@ -402,6 +402,11 @@ class Scanner:
             if cmd.program_of(stage) in cmd.DASHDASH_WRAPPERS:
                 stage = cmd.unwrap(stage)  # wait-for-it host:port -- CMD: what matters is CMD
                 continue
+            if stage[0].text == "/init" and self._run_s6(chain, context):
+                return
+            if "/" in stage[0].text and cmd.unwrap(stage) is not None:
+                stage = cmd.unwrap(stage)  # /command/with-contenv bash x.sh: a wrapper by its full path
+                continue
             script = cmd.shell_script_argument(stage)
             if script is not None:
                 self._run_shell_file(script, chain, context, cmd.texts(stage[1:]))
@@ -768,6 +773,36 @@ class Scanner:
             step = Step(self.display(path), number, f"[{name}]")
             self._visit_text(command, chain, step, inner, spans_lines=False)
         return True
+
+    def _run_s6(self, chain: tuple[Step, ...], context: _Context) -> bool:
+        """s6-overlay's ``/init``: every service the image defines (s6-rc oneshots' up, longruns' run; v2's cont-init.d, services.d)."""
+        if context.image is None:
+            return False
+        found = False
+        rc = self._from_image("/etc/s6-overlay/s6-rc.d", context)
+        if rc is not None and rc.is_dir():
+            found = True
+            for service in sorted(rc.iterdir()):
+                kind = service / "type"
+                if not kind.is_file():
+                    continue
+                kind_text = read_text(kind, self.display(kind)).strip()
+                script = service / ("up" if kind_text == "oneshot" else "run")
+                if kind_text not in ("oneshot", "longrun") or not script.is_file():
+                    continue
+                display = self.display(script)
+                self.followed.add(display)
+                # A oneshot's up is an execline line, usually the path of its script.
+                self._visit_text(read_text(script, display), chain, Step(display, 1, f"[s6-rc {service.name}]"), context, spans_lines=True)
+        for directory, pattern in (("/etc/cont-init.d", "*"), ("/etc/services.d", "*/run")):
+            mapped = self._from_image(directory, context)
+            if mapped is None or not mapped.is_dir():
+                continue
+            found = True
+            for script in sorted(mapped.glob(pattern)):
+                if script.is_file():
+                    self._run_shell_file(f"{directory}/{script.relative_to(mapped).as_posix()}", chain, context, [])
+        return found
 
     def _run_uwsgi(self, words: list[Word], chain: tuple[Step, ...], context: _Context) -> bool:
         """``uwsgi app.ini``: the commands its ini runs (exec-*, hook-* = exec:…, attach-daemon)."""

@@ -218,6 +218,9 @@ class _Tokenizer:
                 (self.buf and self.buf[-1].endswith((">", "<"))) or text.startswith("&>", i)
             ):
                 i = self.take(i, i + 1, quoted=False)  # 2>&1, >&2, &>file: a redirection
+            elif char == "(" and self.in_word and not self.quoted and "".join(self.buf).endswith("="):
+                # `dirs=(a b)`, `list+=("$x")`: an array's value, one word, not a subshell.
+                i = self.take(i, _skip_balanced(text, i, "(", ")"), quoted=True)
             elif char == "(" and (past := self.function_definition(i)) is not None:
                 i = past
             elif char in _SEPARATORS or char == "&":

@@ -392,8 +392,13 @@ def _nixpacks_entries(path: Path, text: str, display: str) -> Entries:
 
 
 def _app_json_entries(path: Path, text: str, display: str) -> Entries:
-    data = load_json(text, display)
     entries = Entries()
+    try:
+        data = load_json(text, display)
+    except BuildGuardError:
+        if path.name == "app.json":
+            raise
+        return entries  # tsconfig.app.json (JSON with comments) and the like: not Heroku's
     if not _is_heroku_app_json(data):
         return entries  # an Expo or other app.json, not Heroku's
     scopes: list[tuple[str, Any, int]] = [("scripts", data.get("scripts"), text.find('"scripts"'))]

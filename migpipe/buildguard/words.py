@@ -31,6 +31,7 @@ _OPTION_WRAPPERS: dict[str, frozenset[str]] = {
     "dotenv-flow": frozenset({"-e", "-v", "-p", "-c", "--node-env", "--path"}),
     "env-cmd": frozenset({"-f", "-e", "-r", "--file", "--environments", "--rc-file"}),
     "exec": frozenset({"-a"}),
+    "with-contenv": frozenset(),
     "nohup": frozenset(),
     "time": frozenset(),
     "command": frozenset(),
@@ -43,7 +44,7 @@ _OPTION_WRAPPERS: dict[str, frozenset[str]] = {
     "xvfb-run": frozenset({"-a", "-s", "-n", "-e", "-f", "-p"}),
 }
 # Wrappers whose first plain argument is theirs (a user, a duration), not the command.
-_ONE_ARGUMENT_WRAPPERS = frozenset({"gosu", "su-exec", "setuidgid", "s6-setuidgid", "timeout"})
+_ONE_ARGUMENT_WRAPPERS = frozenset({"gosu", "su-exec", "setuidgid", "s6-setuidgid", "timeout", "s6-setlock", "flock"})
 # Wrappers that set variables: `env A=b cmd`, `cross-env A=b cmd`.
 _ENV_WRAPPERS = frozenset({"env", "cross-env"})
 # `<program> <subcommand> cmd...` wrappers.
@@ -131,7 +132,7 @@ def unwrap(words: list[Word]) -> list[Word] | None:
     if program in _OPTION_WRAPPERS:
         return _skip_options(args, _OPTION_WRAPPERS[program])
     if program in _ONE_ARGUMENT_WRAPPERS:
-        rest = _skip_options(args, frozenset({"-s", "-k", "--signal", "--kill-after"}))
+        rest = _skip_options(args, frozenset({"-s", "-k", "--signal", "--kill-after", "-t", "-w", "-E"}))
         return rest[1:]
     if program in _ENV_WRAPPERS:
         rest = _skip_options(args, frozenset({"-u", "--unset", "-C", "--chdir", "-S"}))

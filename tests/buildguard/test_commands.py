@@ -187,7 +187,7 @@ def test_function_bodies_are_marked_with_their_function() -> None:
 def test_a_subshell_or_an_array_is_not_a_function() -> None:
     commands = split_commands("(cd api && make)\nitems=(a b)\nf () { x; }")
     assert [(command.words[0].text, command.function) for command in commands] == [
-        ("cd", None), ("make", None), ("items=", None), ("a", None), ("x", "f"),
+        ("cd", None), ("make", None), ("items=(a b)", None), ("x", "f"),
     ]
 
 
@@ -225,3 +225,19 @@ def test_a_program_installed_in_the_image_is_not_a_missing_script(tmp_path: Path
     scanner = Scanner(tmp_path, COMMON_FORBIDDEN)
     scanner.check_command("/venv/bin/python manage.py load_initial_data && /app/bin/start.sh", Step("entry", 1), tmp_path)
     assert [item.reference for item in scanner.unresolved] == ["/app/bin/start.sh"]
+
+
+def test_an_array_assignment_is_one_word() -> None:
+    # paperless-ngx's s6 scripts: `declare -r main_dirs=(\n "${data_dir}"\n)` made "${data_dir}" a command.
+    commands = split_commands('declare -r dirs=(\n\t"${data_dir}"\n\t"/tmp/x"\n)\nto_install+=("$pkg")\necho ok')
+    assert [[word.text for word in command.words] for command in commands] == [
+        ["declare", "-r", 'dirs=(\n\t"${data_dir}"\n\t"/tmp/x"\n)'],
+        ['to_install+=("$pkg")'],
+        ["echo", "ok"],
+    ]
+
+
+def test_a_wrapper_named_by_its_path_is_unwrapped(tmp_path: Path) -> None:
+    scanner = Scanner(tmp_path, COMMON_FORBIDDEN)
+    scanner.check_command("/command/with-contenv s6-setlock -n /data/lock python3 manage.py migrate", Step("run", 1), tmp_path)
+    assert ([finding.label for finding in scanner.findings], scanner.unresolved) == (["django manage.py migrate"], [])
