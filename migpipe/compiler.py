@@ -227,6 +227,13 @@ def _up_to_root(path: str) -> str:
     return "/".join([".."] * depth) if depth else "."
 
 
+def _url_parts(pipeline: Pipeline, database: str) -> dict[str, str]:
+    """test_database.url_part_envs with the values of a service database of the test jobs."""
+    test = pipeline.test_database
+    values = {"host": "localhost", "port": str(test.port), "user": test.user, "password": test.password, "database": database}
+    return {name: values[part] for name, part in test.url_part_envs.items()}
+
+
 def build_context(pipeline: Pipeline) -> dict[str, Any]:
     tool = pipeline.tool_profile()
     host = pipeline.host_profile()
@@ -260,6 +267,9 @@ def build_context(pipeline: Pipeline) -> dict[str, Any]:
             f"@localhost:{pipeline.test_database.port}/shadow"
             f"{tool.test_database_url_query and '?' + tool.test_database_url_query}"
         ),
+        # The test and shadow databases' parts, for a tool that reads them one by one.
+        "test_database_parts": _url_parts(pipeline, pipeline.test_database.database),
+        "shadow_database_parts": _url_parts(pipeline, "shadow"),
         "guard_to_root": _up_to_root(outputs.build_guard),
         "migrate_to_root": _up_to_root(outputs.migrate_script),
         # What `migpipe migrate` runs besides itself: the wrapper checks them

@@ -210,13 +210,25 @@ CARRIED_URL_ROLES = ("directUrl",)
 
 def _test_database_url(tool: ToolFinding, adoption: Adoption) -> None:
     urls = [v for v in tool.url_variables if v.role.startswith("url")]
+    parts = {v.name: v for v in tool.url_variables if v.role.startswith("part:")}
+    if parts:
+        # Django settings reading PGHOST, PGUSER, …: every job that runs the tool sets each part.
+        adoption.set(
+            "test_database", "url_part_envs", {name: v.role.removeprefix("part:") for name, v in parts.items()},
+            f"{next(iter(parts.values())).source} DATABASES",
+        )
+        adoption.changed.append(
+            f"{next(iter(parts.values())).source}: {tool.name} reads its connection piece by piece ({', '.join(parts)}); the test "
+            f"jobs set each to their database's, and `migpipe migrate` sets them from the URL in "
+            f"{adoption.values.get('test_database', {}).get('url_env', 'DATABASE_URL')} (the production secret) for every {tool.name} command"
+        )
+    unknown = [v for v in tool.url_variables if v.role == "part"]
+    if unknown:
+        adoption.not_carried.append(
+            f"{tool.name} reads {', '.join(v.name for v in unknown)} ({unknown[0].source}) for its connection, and init cannot tell "
+            "which part of the URL each holds; add them to test_database.url_part_envs (host, port, user, password, database)"
+        )
     if not urls:
-        others = [v for v in tool.url_variables if v.role == "part"]
-        if others:
-            adoption.not_carried.append(
-                f"{tool.name} reads its connection from {', '.join(v.name for v in others)} ({others[0].source}), not one URL; "
-                "the test jobs set test_database.url_env only"
-            )
         return
     chosen = next((v for v in urls if v.name == "DATABASE_URL"), urls[0])
     if chosen.name.upper().startswith("GITHUB_"):
@@ -224,7 +236,7 @@ def _test_database_url(tool: ToolFinding, adoption: Adoption) -> None:
     adoption.set("test_database", "url_env", chosen.name, f"{chosen.source} ({chosen.role})")
     carried: dict[str, str] = {}
     for other in tool.url_variables:
-        if other.name == chosen.name or other.role == "part" or other.name in carried:
+        if other.name == chosen.name or other.role.startswith("part") or other.name in carried:
             continue
         if other.role in CARRIED_URL_ROLES and not other.name.upper().startswith("GITHUB_"):
             # The tool needs it set wherever it runs: every job that runs the tool sets it.

@@ -236,6 +236,10 @@ def _django_settings(repo: Repo, directory: str, manage_text: str) -> tuple[str 
     return module, files
 
 
+# Django's DATABASES keys -> the part of a URL each holds.
+_DJANGO_PARTS = {"NAME": "database", "USER": "user", "PASSWORD": "password", "HOST": "host", "PORT": "port"}
+
+
 def detect_django(repo: Repo) -> list[ToolFinding]:
     findings = []
     for path in repo.named("manage.py"):
@@ -264,7 +268,11 @@ def detect_django(repo: Repo) -> list[ToolFinding]:
             for match in re.finditer(r"DATABASES\s*=", settings_text):
                 block = settings_text[match.start() : match.start() + 600]
                 for name, index in _env_names(block):
-                    finding.url_variables.append(UrlVariable(name, "part", f"{settings_path}:{line_of(settings_text, match.start() + index)}"))
+                    # The settings key on the same line says which part it is ('HOST': os.environ["PGHOST"]).
+                    line_start = block.rfind("\n", 0, index) + 1
+                    key = re.search(r"""["'](NAME|USER|PASSWORD|HOST|PORT)["']\s*:""", block[line_start:index])
+                    role = f"part:{_DJANGO_PARTS[key.group(1)]}" if key else "part"
+                    finding.url_variables.append(UrlVariable(name, role, f"{settings_path}:{line_of(settings_text, match.start() + index)}"))
         postgres = [source for engine, source in engines if engine.startswith("postgresql")]
         others = [(engine, source) for engine, source in engines if not engine.startswith("postgresql")]
         if postgres:

@@ -181,6 +181,10 @@ DEFAULT_POSTGRES_IMAGE = (
 )
 
 
+# The parts of a database URL a tool may read from variables of their own.
+UrlPart = Literal["host", "port", "user", "password", "database"]
+
+
 class TestDatabase(Section):
     """The throwaway Postgres the test jobs build with real migrations."""
 
@@ -211,12 +215,28 @@ class TestDatabase(Section):
         ),
     )
 
+    url_part_envs: dict[SecretName, UrlPart] = Field(
+        default_factory=dict,
+        description=(
+            "Variables the tool reads the connection from piece by piece instead of one URL (Django settings "
+            "reading PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE), each with the part it holds: host, port, "
+            "user, password or database. Test jobs and the review's drift check set them to their database's; "
+            "`migpipe migrate` sets them from url_env for every command of the tool it runs."
+        ),
+    )
+
     @model_validator(mode="after")
     def _other_url_envs(self) -> TestDatabase:
         problems = [
             f"other_url_envs.{name}: is url_env already (expected another variable, or none)"
             for name in self.other_url_envs
             if name == self.url_env
+        ]
+        problems += [
+            f"url_part_envs.{name}: is {'url_env' if name == self.url_env else 'in other_url_envs'} already "
+            "(expected a variable holding one part of the URL)"
+            for name in self.url_part_envs
+            if name == self.url_env or name in self.other_url_envs
         ]
         if problems:
             raise ValueError("\n".join(problems))

@@ -145,8 +145,11 @@ class Migrate:
         self.secrets = tuple(sorted(hidden, key=len, reverse=True))
 
     def _context(self, url: DatabaseUrl, scratch: Path) -> RunContext:
+        # A tool that reads the connection piece by piece (Django settings reading
+        # PGHOST, ...) gets each piece of the same URL.
+        parts = {name: url.part(part) for name, part in self.pipeline.test_database.url_part_envs.items()}
         return RunContext(self.pipeline, self.workdir, url, self.url_env, self.guards.lock_timeout,
-                          self.guards.statement_timeout, self.secrets, scratch)
+                          self.guards.statement_timeout, self.secrets, scratch, tool_env=parts)
 
     def _check_programs(self, context: RunContext) -> None:
         for program in self.tool.required_programs(self.pipeline):

@@ -51,6 +51,18 @@ class DatabaseUrl:
         values = [value for key, value in self.query if key == name]
         return values[-1] if values else None
 
+    def part(self, name: str) -> str:
+        """One part of the URL, as a tool reading it from its own variable wants it
+        (host, port, user, password, database; the first host of several)."""
+        host, port = self.hosts[0] if self.hosts else ("", "")
+        return {
+            "host": host.strip("[]"),
+            "port": port or "5432",
+            "user": self.user,
+            "password": self.password or "",
+            "database": self.database,
+        }[name]
+
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every spelling of the password that could reach output."""

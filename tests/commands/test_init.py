@@ -337,6 +337,8 @@ def test_other_url_envs_must_not_name_the_main_variable_or_the_read_only_secret(
     for line, expected in (
         ('other_url_envs = { DATABASE_URL = "PRODUCTION_X" }', "other_url_envs.DATABASE_URL: is url_env already"),
         ('other_url_envs = { DIRECT_URL = "PRODUCTION_DATABASE_URL_READONLY" }', "is approval.plan_database_url_secret"),
+        ('url_part_envs = { DATABASE_URL = "host" }', "url_part_envs.DATABASE_URL: is url_env already"),
+        ('url_part_envs = { PGHOST = "hostname" }', "url_part_envs.PGHOST"),
     ):
         config.write_text(text.replace('url_env = "DATABASE_URL"', f'url_env = "DATABASE_URL"\n{line}', 1))
         assert 'url_env = "DATABASE_URL"\n' in config.read_text()
@@ -417,3 +419,37 @@ def test_a_vercel_json_outside_the_tools_directory_is_refused(tmp_path, capsys) 
     assert code == 2 and "Traceback" not in err
     assert "vercel.json: Vercel reads vercel.json at the root of the project it builds" in err and "packages/db" in err
     assert not (tmp_path / "pipeline.toml").exists()
+
+
+def test_django_settings_reading_the_connection_piece_by_piece(tmp_path, capsys) -> None:
+    from ruamel.yaml import YAML
+
+    # Like railwayapp-templates/django: DATABASES reads PGDATABASE, PGUSER, … one by one.
+    (tmp_path / "manage.py").write_text(
+        'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\nfrom django.core.management import execute_from_command_line\n'
+    )
+    (tmp_path / "requirements.txt").write_text("Django==5.0.6\npsycopg2==2.9.9\n")
+    (tmp_path / "mysite").mkdir()
+    (tmp_path / "mysite" / "settings.py").write_text(
+        "import os\nDATABASES = {\n    'default': {\n        'ENGINE': 'django.db.backends.postgresql',\n"
+        "        'NAME': os.environ[\"PGDATABASE\"],\n        'USER': os.environ[\"PGUSER\"],\n"
+        "        'PASSWORD': os.environ[\"PGPASSWORD\"],\n        'HOST': os.environ[\"PGHOST\"],\n"
+        "        'PORT': os.environ[\"PGPORT\"],\n    }\n}\n"
+    )
+    (tmp_path / "render.yaml").write_text("services:\n  - type: web\n    name: site\n    runtime: python\n    buildCommand: pip install -r requirements.txt\n    startCommand: gunicorn mysite.wsgi\n")
+    code, out, _ = init(capsys, tmp_path)
+    assert code == 0
+    assert "django reads its connection piece by piece (PGDATABASE, PGUSER, PGPASSWORD, PGHOST, PGPORT)" in out
+    pipeline = load_pipeline(tmp_path / "pipeline.toml")
+    assert pipeline.test_database.url_part_envs == {
+        "PGDATABASE": "database", "PGUSER": "user", "PGPASSWORD": "password", "PGHOST": "host", "PGPORT": "port",
+    }
+    config = str(tmp_path / "pipeline.toml")
+    assert main(["generate", "-c", config, "--root", str(tmp_path), "--force"]) == 0
+    assert main(["verify", "-c", config, "--root", str(tmp_path)]) == 0
+    capsys.readouterr()
+    workflow = YAML(typ="safe", pure=True).load((tmp_path / ".github/workflows/ci-cd.yml").read_text())
+    [drift] = [s for s in workflow["jobs"]["review"]["steps"] if s.get("name") == "Check the migrations match the schema"]
+    assert {k: str(v) for k, v in drift["env"].items() if k.startswith("PG")} == {
+        "PGDATABASE": "shadow", "PGUSER": "postgres", "PGPASSWORD": "postgres", "PGHOST": "localhost", "PGPORT": "5432",
+    }

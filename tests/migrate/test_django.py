@@ -181,3 +181,41 @@ def test_no_output_line_of_a_full_run_contains_the_password(make_project):
     assert blocked.returncode == 2, blocked
     assert "pw-Sec" not in blocked.output
     assert list((project.runner_temp / "migpipe-backups").glob("before-migrate-*.dump"))  # the backup step ran
+
+
+class PartsDjangoProject(DjangoProject):
+    """Settings that read the connection piece by piece (os.environ["PGHOST"], ...), like railwayapp-templates/django."""
+
+    def write_project(self) -> None:
+        super().write_project()
+        self.write("site_config/settings.py", """
+            import os
+
+            SECRET_KEY = "test-only, not a secret"
+            INSTALLED_APPS = ["shop"]
+            USE_TZ = True
+            DATABASES = {
+                "default": {
+                    "ENGINE": "django.db.backends.postgresql",
+                    "NAME": os.environ["APP_DB_NAME"],
+                    "USER": os.environ["APP_DB_USER"],
+                    "PASSWORD": os.environ["APP_DB_PASSWORD"],
+                    "HOST": os.environ["APP_DB_HOST"],
+                    "PORT": os.environ["APP_DB_PORT"],
+                }
+            }
+        """)
+
+
+def test_settings_reading_the_urls_parts_get_each_from_the_url(tmp_path, postgres_server: PostgresServer, fresh_database: str):
+    parts = {"APP_DB_NAME": "database", "APP_DB_USER": "user", "APP_DB_PASSWORD": "password", "APP_DB_HOST": "host", "APP_DB_PORT": "port"}
+    project = PartsDjangoProject(
+        tmp_path / "repo", postgres_server, fresh_database, overrides={"test_database": {"url_part_envs": parts}}
+    )
+    project.add_migration(*INIT)
+
+    result = project.run()  # only DATABASE_URL is set, as in migrate-prod
+
+    assert result.returncode == 0, result
+    assert project.history() == ["shop.0001_initial"]
+    assert project.columns("shop_account") == ACCOUNT_COLUMNS

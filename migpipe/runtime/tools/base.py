@@ -109,6 +109,9 @@ class RunContext:
     secrets: tuple[str, ...]
     scratch: Path
     cache: dict[str, Any] = field(default_factory=dict)
+    # What every command of the tool gets in its environment besides its own
+    # (the URL's parts in test_database.url_part_envs).
+    tool_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def tool(self) -> Any:
@@ -118,6 +121,8 @@ class RunContext:
         return self.workdir / str(self.tool.migrations_dir)
 
     def run(self, command: Command, *, show: bool = False) -> Completed:
+        if self.tool_env:
+            command = Command(command.argv, {**self.tool_env, **command.env})
         return run(command, self.workdir, self.secrets, show=show)
 
 
