@@ -62,14 +62,37 @@ def _policy_sections() -> str:
     )
 
 
-def _table(adoption: Adoption, section: str, skip: tuple[str, ...] = ()) -> str:
+_NESTED_ABOVE = 100  # a table longer than this on one line is written as a table of its own
+
+
+def _nested(value: Any) -> bool:
+    tables = isinstance(value, dict) or (isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value))
+    return tables and len(toml_value(value)) > _NESTED_ABOVE
+
+
+def _table(adoption: Adoption, section: str, skip: tuple[str, ...] = (), tail: str = "") -> str:
+    """``[section]`` with its values, each commented with its source; ``tail`` after the plain keys.
+
+    A long table (vercel.json's functions, render.yaml's other services) is
+    written as tables of its own below, so each line reads on its own.
+    """
     values = adoption.values.get(section, {})
     out = f"\n[{section}]\n"
+    later = ""
     for key, value in values.items():
         if key in skip:
             continue
-        out += _line(key, value, adoption.sources.get(f"{section}.{key}"))
-    return out
+        source = adoption.sources.get(f"{section}.{key}")
+        if _nested(value):
+            path = f"{section}.{toml_key(key)}"
+            later += f"\n# {section}.{key}: {' '.join((source or '').split())}\n"
+            if isinstance(value, dict):
+                later += table(path, value)
+            else:
+                later += "\n".join(table(path, element, "[[]]") for element in value)
+            continue
+        out += _line(key, value, source)
+    return out + tail + later
 
 
 def _report(adoption: Adoption) -> str:
@@ -102,9 +125,12 @@ def render_pipeline_toml(adoption: Adoption, schema_url: str) -> str:
     out += "\nversion = 1\n"
     out += _table(adoption, "project")
     out += _table(adoption, "tool")
-    out += _table(adoption, "host")
-    if adoption.values.get("host", {}).get("name") == "render":
-        out += "auto_deploy = false".ljust(_COMMENT_COLUMN - 1) + " # always false: only the deploy job deploys\n"
+    auto_deploy = (
+        "auto_deploy = false".ljust(_COMMENT_COLUMN - 1) + " # always false: only the deploy job deploys\n"
+        if adoption.values.get("host", {}).get("name") == "render"
+        else ""
+    )
+    out += _table(adoption, "host", tail=auto_deploy)
     out += _table(adoption, "ci", skip=("test_jobs", "triggers", "team_jobs"))
     ci = adoption.values.get("ci", {})
     if "test_jobs" in ci and not ci["test_jobs"]:
