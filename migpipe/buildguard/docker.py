@@ -175,21 +175,33 @@ class Image:
             base = words[0] if words else ""
             name = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
             parent = self.stage(base)
-            self.stages.append(Stage(len(self.stages), name, base, parent.workdir if parent else "/"))
+            self.stages.append(Stage(len(self.stages), name, base, parent.workdir if parent else "/", env=dict(parent.env) if parent else {}))
             return
         stage = self.final
         if stage is None:
             return
         if item.name == "WORKDIR":
-            stage.workdir = _join(stage.workdir, item.arguments.strip().strip("\"'"))
-        elif item.name == "ENV":
-            match = re.match(r"(\w+)[= ](.*)", item.arguments)
-            if match:
-                stage.env[match.group(1)] = match.group(2).strip().strip("\"'")
+            stage.workdir = _join(stage.workdir, expand(item.arguments.strip().strip("\"'"), stage.env))
+        elif item.name in ("ENV", "ARG"):
+            self._variables(stage, item)
         elif item.name in ("COPY", "ADD"):
-            self._copy(stage, item.arguments)
+            self._copy(stage, expand(item.arguments, stage.env))
         elif item.name == "RUN":
             self._run(stage, item.arguments)
+
+    def _variables(self, stage: Stage, item: Instruction) -> None:
+        """ENV A=1 B="x y", the legacy ENV A value, and ARG A=default: what later paths may name."""
+        try:
+            words = shlex.split(item.arguments)
+        except ValueError:
+            return
+        if item.name == "ENV" and words and "=" not in words[0]:
+            stage.env[words[0]] = expand(" ".join(words[1:]), stage.env)
+            return
+        for word in words:
+            key, eq, value = word.partition("=")
+            if eq and re.fullmatch(r"\w+", key) and (item.name == "ENV" or key not in stage.env):
+                stage.env[key] = expand(value, stage.env)
 
     def _copy(self, stage: Stage, arguments: str) -> None:
         try:
@@ -324,6 +336,19 @@ class Image:
             if found is not None and (found.exists() or not candidates):
                 return found
         return candidates[0] if candidates else None
+
+
+def expand(text: str, env: dict[str, str]) -> str:
+    """``$VAR``, ``${VAR}`` and ``${VAR:-default}`` as Docker expands them in WORKDIR, COPY and ADD (unknown ones stay)."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        if name in env:
+            return env[name]
+        default = match.group(3)
+        return default if default is not None else match.group(0)
+
+    return re.sub(r"\$(?:(\w+)|\{(\w+)(?::?-([^}]*))?\})", value, text)
 
 
 def _relative(path: str, prefix: str) -> str | None:

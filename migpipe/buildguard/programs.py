@@ -80,6 +80,7 @@ class ProgramFacts:
     commands: list[tuple[int, str]] = field(default_factory=list)  # spawn/exec command text
     apis: list[tuple[int, str, str]] = field(default_factory=list)  # (line, label, the line's text)
     files: list[tuple[int, str]] = field(default_factory=list)  # relative imports, forked files
+    modules: list[tuple[int, str]] = field(default_factory=list)  # Python imports: "pkg.mod", ".sibling"
 
 
 def language_of(path: Path) -> str | None:
@@ -354,8 +355,30 @@ def read_program(text: str, language: str) -> ProgramFacts:
                 parts = re.findall(r"[\"']([^\"']+)[\"']", match.group("parts") or "")
                 if parts:
                     facts.files.append((_line(code, match.start()), "/".join(["."] + parts)))
+    if language == "python":
+        for match in _PY_IMPORT.finditer(code):
+            number = _line(code, match.start())
+            if match.group("base") is not None:
+                base = match.group("base")
+                facts.modules.append((number, base))
+                names = re.sub(r"[()\\\n]", " ", match.group("names"))
+                for name in names.split(","):
+                    name = name.split(" as ")[0].strip()
+                    if re.fullmatch(r"\w+", name):
+                        # `from pkg import mod` may import a module of the package
+                        facts.modules.append((number, f"{base}.{name}" if not base.endswith(".") else f"{base}{name}"))
+            else:
+                for name in match.group("modules").split(","):
+                    module = name.split(" as ")[0].strip()
+                    if re.fullmatch(r"[\w.]+", module):
+                        facts.modules.append((number, module))
     return facts
 
+
+_PY_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+(?P<base>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n]*)|import[ \t]+(?P<modules>[\w. \t,]+(?:[ \t]+as[ \t]+\w+)?))",
+    re.MULTILINE,
+)
 
 _JS_FUNCTION = re.compile(
     r"(?:\bfunction\s*\*?\s*(?P<name>\w+)\s*|\b(?:const|let|var)\s+(?P<bound>\w+)\s*(?::[^=;]+)?=\s*(?:async\s+)?(?:function\b[^(]*)?)"

@@ -894,6 +894,17 @@ class Scanner:
                 break
             if target is None and module is None and inline is None:
                 return False
+        elif program in _PYTHON_SERVERS:
+            # `uvicorn app.main:app`, `gunicorn -k … pkg.wsgi:application`: the app module is imported at start.
+            app = next((arg for arg in args if re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.()]*", arg)), None)
+            if app is None:
+                return False
+            directory = next((args[i + 1] for i, arg in enumerate(args[:-1]) if arg in ("--chdir", "--app-dir")), None)
+            inner = self._cd(context, [Word(directory, False)]) if directory else context
+            path = self._python_module(app.split(":")[0], inner)
+            if path is None:
+                return True  # an installed package's app, or one we cannot place
+            return self._read_program(path, "python", chain, inner, ())
         elif program == "ruby":
             language = "ruby"
             plain = [a for a in args if not a.startswith("-")]
@@ -938,6 +949,28 @@ class Scanner:
         if programs.language_of(path) is None:
             return False
         return self._read_program(path, programs.language_of(path) or language, chain, context, tuple(args))
+
+    def _python_import(self, module: str, directory: Path) -> Path | None:
+        """The repository file a Python import in ``directory`` names: the program's own package, not a library."""
+        dots = len(module) - len(module.lstrip("."))
+        parts = [part for part in module[dots:].split(".") if part]
+        if dots:
+            base = directory
+            for _ in range(dots - 1):
+                base = base.parent
+            bases = [base]
+        else:
+            # The import root: above the outermost package holding the importing file.
+            top = directory
+            while (top / "__init__.py").is_file() and top.parent != top:
+                top = top.parent
+            bases = [top] if top == directory else [top, directory]
+        for base in bases:
+            relative = Path(*parts) if parts else Path()
+            for candidate in (base / relative.with_suffix(".py") if parts else None, base / relative / "__init__.py"):
+                if candidate is not None and candidate.is_file() and self._inside_root(candidate):
+                    return candidate.resolve()
+        return None
 
     def _python_module(self, module: str, context: _Context) -> Path | None:
         relative = Path(*module.split("."))
@@ -997,6 +1030,12 @@ class Scanner:
                     continue
                 command = chosen
             self._visit_text(command, chain, here, context, spans_lines=False)
+        if language == "python":
+            for line, module in facts.modules:
+                path = self._python_import(module, context.base_dir)
+                if path is not None:
+                    self._read_program(path, "python", (*chain, Step(step.file, step.line + line - 1)), context, ())
+            return
         if language != "js":
             return
         for line, spec in facts.files:
@@ -1267,6 +1306,7 @@ class Scanner:
 
 SKIPPED_DIRECTORIES = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".next", "vendor", "dist", "build"})
 # The programs of the migration tools the forbidden rules know, for a program chosen at run time.
+_PYTHON_SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "granian", "daphne"})
 _MIGRATION_PROGRAMS = (
     "prisma", "drizzle-kit", "alembic", "knex", "sequelize", "typeorm", "mikro-orm", "dbmate", "node-pg-migrate",
     "migrate", "goose", "flyway", "liquibase", "atlas", "hasura", "sqlx", "diesel", "rails", "rake", "mix",

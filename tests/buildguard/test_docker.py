@@ -48,6 +48,10 @@ def _resolve(image: Image, path: str) -> str | None:
             "/app/package.json",
             "apps/api/package.json",
         ),
+        # ENV and ARG values in paths (mealie: COPY ./docker/entry.sh $MEALIE_HOME/run.sh; wger: COPY ${DOCKER_DIR}/…).
+        ('FROM node\nENV HOME_DIR="/app" PORT=80\nCOPY scripts/start.sh $HOME_DIR/run.sh\n', "/app/run.sh", "scripts/start.sh"),
+        ("FROM node\nARG DIR=./scripts\nENV APP /srv\nWORKDIR ${APP}\nCOPY ${DIR}/start.sh ${BIN:-bin}/\n", "/srv/bin/start.sh", "scripts/start.sh"),
+        ("FROM node AS base\nENV APP=/opt/app\nFROM base\nCOPY scripts $APP/scripts\n", "/opt/app/scripts/start.sh", "scripts/start.sh"),
         (
             ("FROM node AS prune\nWORKDIR /app\nCOPY . .\nRUN turbo prune web --docker\n"
             "FROM node\nWORKDIR /app\nCOPY --from=prune /app/out/full/ .\n"),

@@ -106,3 +106,18 @@ def test_a_function_that_hands_its_parameters_to_spawn_runs_what_each_call_gives
         (12, "npx prisma migrate deploy"),
         (14, f"{PLACEHOLDER} db push"),
     ]
+
+
+def test_python_imports_are_listed_as_modules() -> None:
+    text = (
+        "import os, sys\nfrom mealie.app import settings\nfrom . import views, models as m\n"
+        "from .db.init_db import (main,\n   other)\ndef f():\n    import mealie.db.init_db as init_db\n"
+        "# import commented.out\ntext = 'from quoted import nothing'\n"
+    )
+    assert read_program(text, "python").modules == [
+        (1, "os"), (1, "sys"),
+        (2, "mealie.app"), (2, "mealie.app.settings"),
+        (3, "."), (3, ".views"), (3, ".models"),
+        (4, ".db.init_db"), (4, ".db.init_db.main"), (4, ".db.init_db.other"),
+        (7, "mealie.db.init_db"),
+    ]
