@@ -9,6 +9,7 @@ could not carry over, and never overwrites a pipeline.toml unless --force.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,7 +64,9 @@ def run(root: str, force: bool = False, host: str | None = None, tool: str | Non
     for line in adoption.findings:
         print(f"check         {line}")
     target.write_text(text, encoding="utf-8")
-    print(f"wrote {target}: review it, then run `migpipe generate --force` (--force replaces the files migpipe did not write)")
+    # generate reads ./pipeline.toml and writes into the current directory unless told otherwise.
+    where = "" if root_path.resolve() == Path.cwd().resolve() else f" -c {shlex.quote(str(target))} --root {shlex.quote(root)}"
+    print(f"wrote {target}: review it, then run `migpipe generate{where} --force` (--force replaces the files migpipe did not write)")
     return EXIT_OK
 
 

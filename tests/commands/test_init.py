@@ -453,3 +453,17 @@ def test_django_settings_reading_the_connection_piece_by_piece(tmp_path, capsys)
     assert {k: str(v) for k, v in drift["env"].items() if k.startswith("PG")} == {
         "PGDATABASE": "shadow", "PGUSER": "postgres", "PGPASSWORD": "postgres", "PGHOST": "localhost", "PGPORT": "5432",
     }
+
+
+def test_the_generate_command_init_prints_works_from_where_init_ran(tmp_path, capsys) -> None:
+    import re
+    import shlex
+
+    _minimal_prisma_render_repo(tmp_path)
+    code, out, _ = init(capsys, tmp_path)
+    assert code == 0
+    command = re.search(r"then run `(migpipe generate[^`]*)`", out)
+    assert command is not None and f"--root {tmp_path}" in command.group(1), out
+    assert main(shlex.split(command.group(1))[1:]) == 0
+    capsys.readouterr()
+    assert (tmp_path / ".github" / "workflows" / "ci-cd.yml").is_file()
