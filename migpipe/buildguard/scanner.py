@@ -195,6 +195,7 @@ class Scanner:
         self._literal_words: dict[str, frozenset[str]] = {}
         self._facts: dict[tuple[str, str], programs.ProgramFacts] = {}
         self._taskfiles: dict[Path, makefiles.TaskFile] = {}
+        self._functions_run: set[tuple[str, str]] = set()  # (file, shell function) a call was followed into
 
     # ------------------------------------------------------------------
     # Entry points
@@ -279,6 +280,7 @@ class Scanner:
         for command in commands:
             if command.function is not None:
                 defined.setdefault(command.function, []).append(command)
+        called: set[str] = set()
         if defined:
             # A function runs where it is called. One never called here (a
             # library sourced elsewhere) is read where it is written, as before.
@@ -292,8 +294,15 @@ class Scanner:
             )
             context = replace(context, functions=functions)
             commands = [command for command in commands if command.function not in called]
+        start = context
         for command in commands:
             context = self._visit_simple(command, command.words, chain, step, context, spans_lines)
+        for name in sorted(called):
+            if (step.file, name) not in self._functions_run:
+                # Named but never run by a call we follow (`retry 3 migrate_db`, `trap f EXIT`
+                # through an unknown wrapper): read where it is written, as if not a function.
+                for command in defined[name]:
+                    self._visit_simple(command, command.words, chain, step, start, spans_lines)
 
     def _visit_simple(
         self,
@@ -321,6 +330,7 @@ class Scanner:
 
     def _call_function(self, function: _Function, args: list[Word], chain: tuple[Step, ...], context: _Context) -> None:
         """A call of a function defined in the script: its body runs, with ``args`` as $1, $2, … ("$@")."""
+        self._functions_run.add((function.step.file, function.name))
         key = ("function", function.step.file, function.name, tuple(cmd.texts(args)))
         if key in self._visited:
             return  # the same call again (recursion with the same arguments): nothing new

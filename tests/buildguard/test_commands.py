@@ -241,3 +241,16 @@ def test_a_wrapper_named_by_its_path_is_unwrapped(tmp_path: Path) -> None:
     scanner = Scanner(tmp_path, COMMON_FORBIDDEN)
     scanner.check_command("/command/with-contenv s6-setlock -n /data/lock python3 manage.py migrate", Step("run", 1), tmp_path)
     assert ([finding.label for finding in scanner.findings], scanner.unresolved) == (["django manage.py migrate"], [])
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        'migrate_db() { npx prisma migrate deploy; }\nretry 3 migrate_db\n',  # a wrapper the guard does not know
+        'cleanup() { npx prisma migrate reset --force; }\ntrap cleanup EXIT\nnode server.js\n',
+    ],
+)
+def test_a_function_named_but_not_followed_into_is_read_where_written(tmp_path: Path, script: str) -> None:
+    scanner = Scanner(tmp_path, COMMON_FORBIDDEN)
+    scanner.check_script(script, Step("start.sh", 1), tmp_path, spans_lines=True)
+    assert [finding.chain for finding in scanner.findings] == [("start.sh:1",)]
