@@ -17,6 +17,10 @@ Use them from any test module under tests/e2e/ (see harness.py for the runner):
   squawk-cli, downloaded once per test session from the machine's index.
 * ``runner_bin`` / ``action_standins`` (session): the runner's PATH and the
   stand-ins for the GitHub-hosted actions.
+* ``vercel_cli_npm_cache`` (session): an npm cache holding the Vercel CLI of
+  migpipe's lockfile, filled once from this machine's registry; give it to the
+  runner as npm_config_cache and the deploy job's offline `npm ci` installs
+  the real CLI from it.
 * ``deploy_hook`` (per test): the stand-in for Render's deploy hook; its
   ``url`` is the secret the deploy job calls, ``calls`` what it received.
 * ``test_role`` (session): the role TEST_ROLE/TEST_ROLE_PASSWORD (harness.py)
@@ -45,6 +49,7 @@ from pathlib import Path
 import pytest
 
 from migpipe.pipeline import load_pipeline
+from migpipe.profiles.hosts.vercel import CLI_MANIFEST as VERCEL_CLI_MANIFEST
 from tests.conftest import EXAMPLE_CONFIG
 from tests.e2e.github_standin import GitHubApiStandin
 from tests.e2e.harness import (
@@ -54,6 +59,7 @@ from tests.e2e.harness import (
     DeployHook,
     Project,
     build_node_bin,
+    build_npm_cache,
     build_runner_bin,
     build_wheel_index,
     prisma_pipeline_toml,
@@ -78,6 +84,11 @@ def runner_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def action_standins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("action-standins")
     return write_action_standins(base / "actions", build_node_bin(base / "node-bin"))
+
+
+@pytest.fixture(scope="session")
+def vercel_cli_npm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_npm_cache(tmp_path_factory.mktemp("vercel-cli-npm"), VERCEL_CLI_MANIFEST)
 
 
 @pytest.fixture

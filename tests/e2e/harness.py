@@ -153,6 +153,26 @@ def build_wheel_index(folder: Path, requirements: list[str]) -> Path:
     return folder
 
 
+def build_npm_cache(folder: Path, manifest: Path) -> Path:
+    """An npm cache holding the packages of the lockfile in `manifest` (e.g.
+    the Vercel CLI's, migpipe/profiles/hosts/vercel_cli), filled once from
+    this machine's npm registry: the runner's npm, offline, installs them from
+    it (npm_config_cache in the runner's environment), as its pip installs from
+    the wheel index."""
+    install = folder / "install"
+    install.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(manifest / name, install / name)
+    filled = subprocess.run(
+        ["npm", "ci", "--prefix", str(install), "--ignore-scripts", "--no-audit", "--no-fund",
+         "--cache", str(folder / "cache")],
+        capture_output=True, text=True, check=False, timeout=900,
+    )
+    assert filled.returncode == 0, filled.stdout[-3000:] + filled.stderr[-3000:]
+    shutil.rmtree(install)
+    return folder / "cache"
+
+
 @dataclass
 class ActRun:
     """One act run: its exit code and its whole output."""

@@ -23,6 +23,7 @@ stand-ins, all in tests/runtime/standin.py, shared with the runtime's tests):
 from __future__ import annotations
 
 import io
+import json
 import re
 import tarfile
 from collections.abc import Iterator, Mapping
@@ -31,10 +32,11 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from migpipe.profiles.hosts.vercel import CLI_VERSION as VERCEL_CLI_VERSION
 from tests.e2e.conftest import MakeProject
 from tests.e2e.github_standin import GITHUB_TOKEN, GitHubApiStandin
 from tests.e2e.harness import ActRun, ActRunner, Project, applied_migrations, head_sha
-from tests.runtime.standin import HerokuApi, RenderApi, StandIn, api_standin, flyctl_calls
+from tests.runtime.standin import HerokuApi, RenderApi, StandIn, VercelApi, api_standin, flyctl_calls
 from tests.support.postgres import PostgresServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -306,3 +308,76 @@ def test_fly_deploys_the_checkout_labelled_with_its_sha_and_waits_for_health_che
         assert "timeout reached waiting for health checks" in log
         assert [call["argv"][0] for call in calls] == ["deploy"]
         assert_summary(run, "Fly.io", "NOT live", sha, sha, "flyctl deploy exit 1")
+
+
+# --------------------------------------------------------------------------
+# Vercel (its golden config: tests/golden/prisma-vercel). The real Vercel CLI
+# runs: the deploy job installs it with `npm ci` from migpipe's lockfile, the
+# runner's npm offline, from a cache of those very packages
+# (vercel_cli_npm_cache). It builds the checkout here, then talks to the
+# stand-in of Vercel's API: its global config's `api` (what its --api option
+# sets), found through XDG_DATA_HOME, names the stand-in.
+
+VERCEL_TOKEN, VERCEL_ORG, VERCEL_PROJECT = "vercel_e2eStandinTOKEN", "team_standin", "prj_standin"
+BUILT = "built from this commit by vercel build"
+VERCEL_HOST = f'[host]\nname = "vercel"\nbuild_command = "mkdir -p public && echo {BUILT} > public/index.html"'
+
+
+@pytest.mark.parametrize("final", ["READY", "ERROR", "CANCELED"])
+def test_vercel_builds_this_commit_in_ci_deploys_that_output_and_waits_for_ready(
+    final: str,
+    make_project: MakeProject,
+    postgres_server: PostgresServer,
+    act: ActRunner,
+    github_api: GitHubApiStandin,
+    vercel_cli_npm_cache: Path,
+    tmp_path: Path,
+) -> None:
+    project = app(make_project, VERCEL_HOST)
+    sha = head_sha(project.root)
+    host = VercelApi.to(VERCEL_TOKEN, VERCEL_ORG, VERCEL_PROJECT, final)
+    with api_standin(host) as api:
+        config = tmp_path / "xdg-data" / "com.vercel.cli"
+        config.mkdir(parents=True)
+        (config / "config.json").write_text(json.dumps({"api": api.url}))
+        run = push_to_main(
+            act, project, postgres_server, github_api,
+            {"VERCEL_TOKEN": VERCEL_TOKEN, "VERCEL_ORG_ID": VERCEL_ORG, "VERCEL_PROJECT_ID": VERCEL_PROJECT},
+            {
+                "MIGPIPE_VERCEL_API_URL": api.url,
+                "XDG_DATA_HOME": str(config.parent),
+                "npm_config_cache": str(vercel_cli_npm_cache),
+                "VERCEL_TELEMETRY_DISABLED": "1",
+            },
+        )
+
+    migrated_then_deployed(run, postgres_server, project)
+    log = run.job_log("Deploy")
+    assert f"Vercel CLI {VERCEL_CLI_VERSION}" in log, log[-4000:]
+    # One deployment, of the output `vercel build` made here from this commit.
+    (deployment,) = host.deployments
+    assert deployment["meta"] == {"migpipeCommit": sha}
+    assert deployment["gitMetadata"]["commitSha"] == sha
+    assert deployment["target"] == "production"
+    shipped = {f["file"]: host.uploads[f["sha"]] for f in deployment["files"]}
+    assert shipped[".vercel/output/static/index.html"] == f"{BUILT}\n".encode()
+    # Polled until the deployment reached its final state, then no more.
+    polls = [r for r in api.requests if r.method == "GET" and r.path.startswith("/v13/deployments/")]
+    assert len(polls) == len(host.states)
+    assert re.findall(r"Vercel deployment acme-standin1-team\.vercel\.app: (\w+)", log) == host.states, log
+    # pull and deploy carried the token; `vercel build`, which runs the team's
+    # commands, had none (it asks only who it is, and is told 403).
+    sent = [r for r in api.requests if "authorization" in r.headers]
+    assert sent and all(r.headers["authorization"] == f"Bearer {VERCEL_TOKEN}" for r in sent)
+    assert {r.path.split("?")[0] for r in api.requests if "authorization" not in r.headers} <= {"/v2/user"}
+    assert VERCEL_TOKEN not in run.output
+    if final == "READY":
+        assert run.returncode == 0, run.output[-6000:]
+        assert run.job_result("Deploy") == "succeeded"
+        assert_summary(run, "Vercel", "live", sha, "dpl_standin1", "READY")
+    else:
+        assert run.returncode != 0
+        assert run.job_result("Deploy") == "failed"
+        assert run.step_result("Deploy", deploy_step_name(project)) == "failed"
+        assert f"ended in state '{final}'" in log
+        assert_summary(run, "Vercel", "NOT live", sha, "dpl_standin1", final)

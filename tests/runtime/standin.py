@@ -228,6 +228,90 @@ class HerokuApi:
         return 404, {"id": "not_found", "message": "Couldn't find that."}
 
 
+class VercelApi:
+    """Vercel's REST API (api.vercel.com), stand-in: what the real Vercel CLI
+    (58.x) asks for ``vercel pull``, ``vercel deploy --prebuilt``, and what
+    migpipe polls.
+
+    ``GET /v2/user``, ``/teams/{org}``, ``/v9/projects/{project}`` (its
+    settings: no framework, no command overrides), ``/v3/env/pull/{project}/
+    {target}`` (its environment variables). ``POST /v13/deployments`` records
+    the deployment asked for (``meta``, ``gitMetadata``, ``target``, the
+    ``files`` of the prebuilt output with their SHA-1) and, as Vercel does,
+    first answers 400 ``missing_files`` for content it does not have, which the
+    CLI uploads (``POST /v2/files``, ``x-now-digest``) before asking again;
+    then the deployment (``id``, ``url``, ``readyState: QUEUED``). Each ``GET
+    /v13/deployments/{id or url}`` moves it one state along ``states``
+    (``VercelApi.to(…, final)``: QUEUED, BUILDING, then READY, ERROR or
+    CANCELED). Every call needs ``Authorization: Bearer <token>`` (403
+    otherwise)."""
+
+    def __init__(self, token: str, org_id: str, project_id: str, states: Sequence[str]) -> None:
+        self.token, self.org_id, self.project_id = token, org_id, project_id
+        self.states = list(states)
+        self.deployments: list[dict[str, Any]] = []  # the bodies of the deployments created
+        self.uploads: dict[str, bytes] = {}  # SHA-1 -> content
+        self._state = "QUEUED"
+        self._states: Iterator[str] = iter(self.states)
+
+    @classmethod
+    def to(cls, token: str, org_id: str, project_id: str, final: str) -> VercelApi:
+        return cls(token, org_id, project_id, ["QUEUED", "BUILDING", final])
+
+    def deployment(self) -> dict[str, Any]:
+        number = len(self.deployments)
+        return {
+            "id": f"dpl_standin{number}",
+            "url": f"acme-standin{number}-team.vercel.app",
+            "name": "acme",
+            "readyState": self._state,
+            "status": self._state,
+            "target": "production",
+            "meta": self.deployments[-1].get("meta", {}),
+            "projectId": self.project_id,
+            "ownerId": self.org_id,
+            "inspectorUrl": f"https://vercel.com/acme/acme/standin{number}",
+            "alias": ["acme.vercel.app"] if self._state == "READY" else [],
+            "aliasAssigned": self._state == "READY",
+            "createdAt": 1764720000000,
+        }
+
+    def __call__(self, request: Request) -> tuple[int, Any]:
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return 403, {"error": {"code": "forbidden", "message": "The request is missing an authentication token"}}
+        path = request.path.split("?", 1)[0]
+        if request.method == "GET" and path == "/v2/user":
+            return 200, {"user": {"id": "usr_standin", "username": "ci", "email": "ci@example.com", "defaultTeamId": None}}
+        if request.method == "GET" and path == f"/teams/{self.org_id}":
+            return 200, {"id": self.org_id, "slug": "acme", "name": "Acme"}
+        if request.method == "GET" and path == f"/v9/projects/{self.project_id}":
+            settings = dict.fromkeys(
+                ("framework", "buildCommand", "installCommand", "outputDirectory", "rootDirectory", "devCommand")
+            )
+            return 200, {"id": self.project_id, "name": "acme", "accountId": self.org_id, "nodeVersion": "24.x",
+                         "directoryListing": False, "env": [], **settings}
+        if request.method == "GET" and path.startswith(f"/v3/env/pull/{self.project_id}/"):
+            return 200, {"env": {"APP_ENV": "production"}}
+        if request.method == "POST" and path == "/v2/files":
+            self.uploads[request.headers.get("x-now-digest", "")] = request.raw
+            return 200, {}
+        if request.method == "POST" and path == "/v13/deployments":
+            body = request.body if isinstance(request.body, dict) else json.loads(request.raw or b"{}")
+            missing = [f["sha"] for f in body.get("files", []) if f.get("sha") not in self.uploads]
+            if missing:
+                return 400, {"error": {"code": "missing_files", "message": "Missing files", "missing": missing}}
+            self.deployments.append(body)
+            return 200, self.deployment()
+        if request.method == "GET" and path.startswith("/v13/deployments/") and self.deployments:
+            wanted = path.removeprefix("/v13/deployments/")
+            current = self.deployment()
+            if wanted not in (current["id"], current["url"]):
+                return 404, {"error": {"code": "not_found", "message": "The deployment could not be found."}}
+            self._state = next(self._states, self._state)
+            return 200, self.deployment()
+        return 404, {"error": {"code": "not_found", "message": f"stand-in: {request.method} {path}"}}
+
+
 # flyctl talks to Fly's API, which cannot be reached here. Its stand-in is an
 # executable named flyctl that answers as flyctl does (migpipe/runtime/deploy/
 # fly.py cites the flyctl source for each answer):

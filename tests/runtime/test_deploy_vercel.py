@@ -91,7 +91,7 @@ def test_builds_here_deploys_the_prebuilt_output_and_waits_for_ready(tmp_path: P
     assert [c["argv"] for c in calls] == [
         ["pull", "--yes", "--environment=production"],
         ["build", "--prod"],
-        ["deploy", "--prebuilt", "--prod", "--meta", f"migpipeCommit={sha}"],
+        ["deploy", "--prebuilt", "--prod", "--no-wait", "--meta", f"migpipeCommit={sha}"],
     ]
     assert all(c["cwd"].endswith("/app/web") and c["project"] == "prj_456" for c in calls)
     # The token reaches pull and deploy; build, which runs the team's commands, never sees it.

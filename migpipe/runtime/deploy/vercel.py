@@ -3,8 +3,8 @@
 ``vercel pull --yes --environment=production`` fetches the project's settings,
 ``vercel build --prod`` builds the checkout here (so the build guard's view of
 what runs is the build that ships), and ``vercel deploy --prebuilt --prod``
-uploads exactly that output; its stdout is the deployment URL. The deployment
-carries ``--meta migpipeCommit=<SHA>``. ``GET /v13/deployments/{url}`` is
+uploads exactly that output without waiting (``--no-wait``); its stdout is
+the deployment URL. The deployment carries ``--meta migpipeCommit=<SHA>``. ``GET /v13/deployments/{url}`` is
 polled until ``readyState`` is READY (ERROR or CANCELED fail). The CLI reads
 the token from ``VERCEL_TOKEN``, and the project from ``VERCEL_ORG_ID`` /
 ``VERCEL_PROJECT_ID``, all in its environment: none is on a command line.
@@ -50,7 +50,11 @@ def commands(sha: str) -> list[list[str]]:
     return [
         ["pull", "--yes", "--environment=production"],
         ["build", "--prod"],
-        ["deploy", "--prebuilt", "--prod", "--meta", f"{META_KEY}={sha}"],
+        # --no-wait: the CLI returns once the deployment exists, and migpipe
+        # polls it. Left to wait, the CLI itself exits 1 on ERROR or CANCELED
+        # before printing the deployment's URL, so the summary could name
+        # neither the deployment nor its final state.
+        ["deploy", "--prebuilt", "--prod", "--no-wait", "--meta", f"{META_KEY}={sha}"],
     ]
 
 
