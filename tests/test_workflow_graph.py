@@ -1,13 +1,19 @@
 """The generated workflow parses, and its job graph is the one the policy needs."""
 from __future__ import annotations
 
+import sys
+
 import pytest
-import tomllib
 from ruamel.yaml import YAML
 
 from migpipe.compiler import compile_pipeline
 from migpipe.pipeline import Pipeline, load_pipeline
 from tests.conftest import golden_configs
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 CONFIGS = golden_configs()
 

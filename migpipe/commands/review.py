@@ -15,12 +15,20 @@ from pathlib import Path
 
 from migpipe.errors import EXIT_FINDINGS, EXIT_OK, FatalError
 from migpipe.pipeline import load_pipeline
-from migpipe.review import Problem, review
+from migpipe.review import Problem, policy_change, review
 from migpipe.review import report as reporting
 from migpipe.review.layouts import layout_for
 from migpipe.runtime.tools import tool_runtime
 
 FORMATS = ("text", "github")
+
+
+def _in_repository(config: Path, root: Path) -> str | None:
+    """pipeline.toml's path inside the repository at `root` (as git names it), or None."""
+    try:
+        return config.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def run(config: str, base: str, root: str = ".", output_format: str = "text", schema_drift: bool = False) -> int:
@@ -32,7 +40,15 @@ def run(config: str, base: str, root: str = ".", output_format: str = "text", sc
     tool = pipeline.tool
     migrations_dir = getattr(tool, "migrations_dir", ".")
     layout = layout_for(tool.name, pipeline.project.working_directory, migrations_dir)
-    result = review(Path(root), base, layout, pipeline.guards.block, pipeline.guards.warn)
+    # The stricter of the base's policy and the changed one (see policy_change).
+    config_path = _in_repository(Path(config), Path(root))
+    before = policy_change.base_policy(Path(root), base, config_path) if config_path else None
+    loosened = policy_change.loosened(before, pipeline.guards.block, pipeline.guards.warn) if before else ()
+    policy = policy_change.stricter(pipeline.guards.block, pipeline.guards.warn, loosened)
+    result = review(Path(root), base, layout, policy.block, policy.warn)
+    problem = policy_change.loosening_used(result, loosened, config_path) if config_path else None
+    if problem is not None:
+        result = dataclasses.replace(result, problems=(*result.problems, problem))
     if schema_drift:
         working_directory = pipeline.project.working_directory
         drift = tool_runtime(pipeline).schema_drift(pipeline, Path(root) / working_directory)

@@ -33,6 +33,7 @@ from tests.e2e.conftest import MakeProject
 from tests.e2e.github_standin import GITHUB_TOKEN, ApiRequest, GitHubApiStandin, without_reviewers
 from tests.e2e.harness import (
     STANDIN_PRISMA,
+    TEST_BIN,
     ActRun,
     ActRunner,
     DeployHook,
@@ -42,6 +43,7 @@ from tests.e2e.harness import (
     git,
     head_sha,
     pull_request_payload,
+    run_here,
     user_columns,
 )
 from tests.support.postgres import PostgresServer
@@ -181,6 +183,33 @@ def test_a_pull_request_editing_or_deleting_a_merged_migration_fails_review(
     assert any(line.startswith(f"::error file={edited_path},line=1,title=edited-merged-migration::") for line in errors), errors
     assert any(line.startswith(f"::error file={deleted_path},line=1,title=deleted-merged-migration::") for line in errors), errors
     assert applied_migrations(postgres_server, project.prod_db) == []
+
+
+def test_a_pull_request_cannot_loosen_the_policy_and_use_the_loosening(
+    make_project: MakeProject, postgres_server: PostgresServer, act: ActRunner
+) -> None:
+    """drop-column moved from guards.block to warn, the files regenerated, and
+    the DROP COLUMN, all in one pull request: the base's policy still applies."""
+    project = make_project({INIT: INIT_SQL})
+    base = head_sha(project.root)
+    pipeline = project.root / "pipeline.toml"
+    text = pipeline.read_text()
+    assert '"drop-table", "drop-column",' in text and 'warn = [\n' in text
+    pipeline.write_text(text.replace('"drop-table", "drop-column",', '"drop-table",').replace("warn = [\n", 'warn = [\n  "drop-column",\n'))
+    run_here([str(TEST_BIN / "migpipe"), "generate"], project.root)
+    drop = project.write_migration(DROP_EMAIL, DROP_EMAIL_SQL).relative_to(project.root).as_posix()
+    commit_change(project.root, "drop-column only warns now; drop email")
+
+    run = _run(act, project, postgres_server, "pull_request", payload=pull_request_payload(base), job="review")
+
+    assert run.returncode != 0
+    assert run.job_result(REVIEW) == "failed", run.output[-6000:]
+    errors = [line for line in _annotations(run, REVIEW) if line.startswith("::error ")]
+    assert any(line.startswith(f"::error file={drop},line=3,title=drop-column (ban-drop-column)::") for line in errors), errors
+    loosening = [line for line in errors if line.startswith("::error file=pipeline.toml,line=1,title=policy-loosened::")]
+    assert len(loosening) == 1, errors
+    assert f"drop-column at {drop}:3" in loosening[0]
+    assert "**policy-loosened**" in run.job_summary(REVIEW)
 
 
 def test_a_merge_group_whose_new_migration_sorts_before_the_bases_newest_fails_review(
