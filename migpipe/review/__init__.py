@@ -24,7 +24,6 @@ job summary and the annotations.
 """
 from __future__ import annotations
 
-import posixpath
 import re
 import subprocess
 from collections.abc import Callable, Collection, Sequence
@@ -228,7 +227,7 @@ def review(
 
     if layout.graph_order is not None:
         added = [c.path for c in changes if c.status == "added" and c.migration not in merged]
-        inputs = [posixpath.join(layout.directory, path) if layout.directory else path for path in layout.order_inputs]
+        inputs = layout.order_inputs([*merged_paths, *added]) if layout.order_inputs else []
         if added:
             conflicts = layout.graph_order(
                 files_at(repository, base, [*sorted(merged_paths), *inputs]), files_at(repository, "HEAD", [*added, *inputs])

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from migpipe.runtime.tools import alembic, django, drizzle
-from migpipe.runtime.tools.base import OrderCheck
+from migpipe.runtime.tools.base import OrderCheck, OrderInputs
 
 # A migration file as the layout sees it: its path relative to the migrations
 # directory. identify() returns (migration name, whether this file is the SQL
@@ -37,9 +37,10 @@ class Layout:
     # When the order is a graph: the tool's runtime part reads it from the
     # files and says which conflicts a branch's added files create.
     graph_order: OrderCheck | None = None
-    # Files (relative to the directory) that graph_order reads too, at the
-    # base and at the branch's head, e.g. drizzle-kit's journal.
-    order_inputs: tuple[str, ...] = ()
+    # The other files graph_order reads, at the base and at the branch's head
+    # (drizzle-kit's journal, a Django app's apps.py), from the migration files'
+    # paths (all relative to the repository root).
+    order_inputs: OrderInputs | None = None
 
 
 def _whole(text: str) -> str:
@@ -122,7 +123,7 @@ def layout_for(tool_name: str, working_directory: str, migrations_dir: str) -> L
     if tool_name == "drizzle":
         # Applied in the journal's order, newer `when` only: drizzle.ordering_conflicts.
         return Layout(directory, _flat(r"[0-9]{4}_[^/]*\.sql"), _whole, graph_order=drizzle.ordering_conflicts,
-                      order_inputs=(drizzle.JOURNAL,))
+                      order_inputs=drizzle.order_inputs)
     if tool_name == "node-pg-migrate":
         # SQL migrations are linted; JavaScript ones only run (migrate-plan lints their --dry-run SQL).
         return Layout(directory, _flat(r"[0-9]+_[^/]*\.(sql|js|cjs|mjs|ts)", r".*\.sql"), NODE_PG_UP)
@@ -132,5 +133,6 @@ def layout_for(tool_name: str, working_directory: str, migrations_dir: str) -> L
         return Layout(directory, _flat(r"(?!__)[^/]+\.py", r"$^"), None, ordered_by_name=False,
                       graph_order=alembic.ordering_conflicts)
     if tool_name == "django":
-        return Layout(directory, _django, None, ordered_by_name=False, graph_order=django.ordering_conflicts)
+        return Layout(directory, _django, None, ordered_by_name=False, graph_order=django.ordering_conflicts,
+                      order_inputs=django.order_inputs)
     raise ValueError(f"no migration layout for tool {tool_name!r}")

@@ -316,3 +316,31 @@ def test_git_reads_every_file_of_the_base_in_one_go(django_repo: Path) -> None:
     commit_files(django_repo, {"shop/migrations/0002_big.py": big})
     files = files_at(django_repo, "main", ["shop/migrations/0001_initial.py", "no/such.py", "shop/migrations/0002_big.py"])
     assert [(f.path, len(f.text)) for f in files] == [("shop/migrations/0001_initial.py", len(INITIAL)), ("shop/migrations/0002_big.py", len(big))]
+
+
+def test_django_an_app_label_set_in_apps_py_is_the_apps_name_in_dependencies(tmp_path: Path) -> None:
+    # Folder "users", label "accounts": its migrations depend on ("accounts", …).
+    repo = init_repo(tmp_path / "app")
+    apps = "from django.apps import AppConfig\n\n\nclass UsersConfig(AppConfig):\n    name = 'users'\n    label = 'accounts'\n"
+    commit_files(repo, {
+        "users/__init__.py": "", "users/apps.py": apps, "users/migrations/__init__.py": "",
+        "users/migrations/0001_initial.py": INITIAL,
+        "users/migrations/0002_a.py": migration(("accounts", "0001_initial")),
+    }, "init")
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit_files(repo, {"users/migrations/0003_b.py": migration(("accounts", "0002_a"))})
+    report = _review(repo, DJANGO)
+    assert report.problems == (), report.problems
+    assert django_conflicts(_merged_tree(repo, tmp_path), "users.apps.UsersConfig") == {}
+
+
+def test_django_another_apps_dependency_of_the_same_name_hides_no_conflict(tmp_path: Path) -> None:
+    # ("auth", "0001_initial") is Django's auth app, not shop's 0001_initial: shop gets a second leaf.
+    repo = init_repo(tmp_path / "app")
+    commit_files(repo, {"shop/__init__.py": "", "shop/migrations/__init__.py": "", "shop/migrations/0001_initial.py": INITIAL})
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit_files(repo, {"shop/migrations/0001_orders.py": migration(("auth", "0001_initial"))})
+    (problem,) = _review(repo, DJANGO).problems
+    assert "0001_orders (this change), 0001_initial (base branch)" in problem.message
+    apps = "django.contrib.auth,django.contrib.contenttypes,shop"
+    assert django_conflicts(_merged_tree(repo, tmp_path), apps) == {"shop": ["0001_initial", "0001_orders"]}

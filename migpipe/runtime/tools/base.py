@@ -90,10 +90,12 @@ class SchemaDrift:
 # down_revision, Django's dependencies, drizzle-kit's journal) says, from the
 # files alone, which conflicts the files a branch adds create with the base
 # branch's: (base files, the branch's added files) -> conflicts. Both lists
-# also hold the files the layout names as ``order_inputs`` (drizzle-kit's
-# journal), as each side has them. Tools ordered by file name alone have
-# none: the review compares names.
+# also hold, as each side has them, the other files the tool's
+# ``OrderInputs`` names from the migrations' paths (drizzle-kit's journal, a
+# Django app's apps.py). Tools ordered by file name alone have none: the
+# review compares names.
 OrderCheck = Callable[[Sequence[MigrationFile], Sequence[MigrationFile]], list[OrderConflict]]
+OrderInputs = Callable[[Sequence[str]], list[str]]
 
 
 @dataclass

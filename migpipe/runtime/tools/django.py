@@ -12,6 +12,7 @@ what the migrations a branch adds do to the base branch's graph.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -92,7 +93,7 @@ _SPECIAL = frozenset({"__first__", "__latest__"})
 
 @dataclass(frozen=True)
 class MigrationNode:
-    app: str  # the folder holding migrations/ (Django's app label, unless AppConfig.label renames it)
+    app: str  # the app's label: its AppConfig's ``label``, else the folder's name
     name: str
     dependencies: tuple[tuple[str, str], ...]  # the (app, name) pairs written as literals
     replaces: tuple[tuple[str, str], ...]
@@ -140,6 +141,56 @@ def read_migration(file: MigrationFile) -> MigrationNode | str | None:
     )
 
 
+def _app_folder(path: str) -> str:
+    return path.rsplit("/migrations/", 1)[0] if "/migrations/" in path else ""
+
+
+def order_inputs(paths: Sequence[str]) -> list[str]:
+    """Each app's apps.py: its AppConfig may give the app another label than its folder's name."""
+    return sorted({f"{folder}/apps.py" if folder else "apps.py" for folder in map(_app_folder, paths)})
+
+
+def app_label(file: MigrationFile) -> str | None:
+    """The ``label = "…"`` an AppConfig class in apps.py sets, if one does."""
+    try:
+        tree = ast.parse(file.text, filename=file.path)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for item in node.body:
+            if (isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name)
+                    and item.targets[0].id == "label" and isinstance(item.value, ast.Constant)
+                    and isinstance(item.value.value, str)):
+                return item.value.value
+    return None
+
+
+def _nodes(files: Sequence[MigrationFile], labels: Mapping[str, str]) -> tuple[list[MigrationNode], list[tuple[MigrationFile, str]]]:
+    """The migrations among ``files``, under their apps' labels; and the files that could not be read."""
+    nodes, unreadable = [], []
+    for file in files:
+        read = read_migration(file)
+        if isinstance(read, str):
+            unreadable.append((file, read))
+        elif read is not None:
+            label = labels.get(_app_folder(file.path))
+            nodes.append(dataclasses.replace(read, app=label) if label else read)
+    return nodes, unreadable
+
+
+def _labels(files: Sequence[MigrationFile]) -> dict[str, str]:
+    """App folder -> label, from the apps.py files among ``files``."""
+    found = {}
+    for file in files:
+        if file.path == "apps.py" or file.path.endswith("/apps.py"):
+            label = app_label(file)
+            if label:
+                found[file.path[: -len("apps.py")].rstrip("/")] = label
+    return found
+
+
 def _app_graphs(nodes: Sequence[MigrationNode]) -> dict[str, dict[str, set[str]]]:
     """Per app: each migration's parents in the same app, squashed migrations
     standing in for the ones they replace (as Django's loader does when the
@@ -156,9 +207,7 @@ def _app_graphs(nodes: Sequence[MigrationNode]) -> dict[str, dict[str, set[str]]
                 continue
             parents = set()
             for dep_app, dep_name in node.dependencies:
-                # Same app: its label, or a label AppConfig renamed that no other folder has.
-                same = dep_app == app or (dep_app not in by_app and dep_name in members)
-                if same and dep_name not in _SPECIAL:
+                if dep_app == app and dep_name not in _SPECIAL:
                     parents.add(replaced_by.get(dep_name, dep_name))
             graph[name] = parents - {name}
         graphs[app] = graph
@@ -173,18 +222,15 @@ def _leaves(graph: Mapping[str, set[str]]) -> set[str]:
 def ordering_conflicts(base: Sequence[MigrationFile], added: Sequence[MigrationFile]) -> list[OrderConflict]:
     """What the migrations ``added`` do to each app's graph on the base branch:
     a second leaf node, a dependency on a migration that does not exist."""
-    base_nodes = [n for n in map(read_migration, base) if isinstance(n, MigrationNode)]
-    conflicts: list[OrderConflict] = []
-    new_nodes: list[MigrationNode] = []
-    for file in added:
-        read = read_migration(file)
-        if isinstance(read, str):
-            conflicts.append(OrderConflict(
-                file.path, 1, f"cannot read the migration's dependencies from {file.path}: {read}",
-                "write `class Migration(migrations.Migration)` with a literal `dependencies` list, as makemigrations does",
-            ))
-        elif read is not None:
-            new_nodes.append(read)
+    base_nodes, _ = _nodes(base, _labels(base))
+    new_nodes, unreadable = _nodes(added, {**_labels(base), **_labels(added)})
+    conflicts = [
+        OrderConflict(
+            file.path, 1, f"cannot read the migration's dependencies from {file.path}: {why}",
+            "write `class Migration(migrations.Migration)` with a literal `dependencies` list, as makemigrations does",
+        )
+        for file, why in unreadable
+    ]
     base_graphs = _app_graphs(base_nodes)
     graphs = _app_graphs([*base_nodes, *new_nodes])
     names = {app: set(graph) for app, graph in graphs.items()}

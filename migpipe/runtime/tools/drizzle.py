@@ -22,6 +22,7 @@ its exit status alone says nothing.
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -164,6 +165,11 @@ def build(pipeline: Pipeline) -> Drizzle:
 # ``when`` of the journal entries a branch adds with the base branch's newest.
 
 JOURNAL = "meta/_journal.json"
+
+
+def order_inputs(paths: Sequence[str]) -> list[str]:
+    """The journal next to the migrations (they sit flat in drizzle-kit's out directory)."""
+    return sorted({posixpath.join(posixpath.dirname(path), JOURNAL) for path in paths})
 
 
 def _journal(files: Sequence[MigrationFile]) -> tuple[MigrationFile, list[tuple[str, int]]] | None:
