@@ -5,7 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from migpipe.buildguard import Scanner
 from migpipe.buildguard.programs import PLACEHOLDER, read_program, source_candidates
+from migpipe.buildguard.repository import check_repository
+from migpipe.profiles.tools.known import JUDGED_BY_ARGUMENTS
+from migpipe.profiles.tools.registry import COMMON_FORBIDDEN
 
 APIS = [
     ("js", 'import { migrate } from "drizzle-orm/postgres-js/migrator";\nawait migrate(db, { migrationsFolder: "drizzle" });\n', 2, "drizzle"),
@@ -121,3 +125,32 @@ def test_python_imports_are_listed_as_modules() -> None:
         (4, ".db.init_db"), (4, ".db.init_db.main"), (4, ".db.init_db.other"),
         (7, "mealie.db.init_db"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "label", "unresolved"),
+    [
+        ('["migrate", "deploy", "--schema", schema]', "prisma migrate deploy|dev|reset", False),
+        ('["db", "push"]', "prisma db push", False),
+        ('["migrate:latest"]', "knex migrate:latest|up|down|rollback", False),
+        ('["db:migrate"]', "rails db:migrate|prepare|setup|reset|schema:load", False),
+        ('["migration:run", "-d", "src/data-source.ts"]', "typeorm migration:run|revert, schema:sync", False),
+        ('["ecto.migrate"]', "mix ecto.migrate|setup|reset", False),
+        ('["migrate", "apply", "--url", url]', "atlas migrate|schema apply", False),
+        ('["migrate", "run"]', "sqlx migrate run", False),
+        # One common word: some tool would migrate with it, none surely does.
+        ('["migrate"]', None, True),
+        ('["up", "-d"]', None, True),
+        # Known tools' read-only subcommands, and other programs' arguments.
+        ('["migrate", "status"]', None, False),
+        ('["generate"]', None, False),
+        ('["compose", "up", "-d"]', None, False),
+        ('["rev-parse", "HEAD"]', None, False),
+    ],
+)
+def test_a_program_chosen_at_run_time_is_judged_by_its_arguments(tmp_path: Path, arguments: str, label: str | None, unresolved: bool) -> None:
+    (tmp_path / "Procfile").write_text("release: node release.js\n")
+    (tmp_path / "release.js").write_text(f'const {{ execFileSync }} = require("child_process");\nexecFileSync(process.env.BIN, {arguments});\n')
+    report = check_repository(Scanner(tmp_path, COMMON_FORBIDDEN))
+    assert [finding.label for finding in report.findings] == ([label + JUDGED_BY_ARGUMENTS] if label else [])
+    assert bool(report.unresolved) == unresolved
