@@ -1,4 +1,5 @@
-"""The files and directories pipeline.toml names in the repository, and which of them are missing.
+"""The files and directories pipeline.toml names in the repository, and which of them are missing
+(and the host configs that would compete with the one migpipe writes).
 
 A schema, migrations directory, tool config or Dockerfile that does not exist makes a pipeline that fails only later, in CI or in
 production; ``generate`` refuses it now (exit 2), naming each one. A root
@@ -45,6 +46,15 @@ def missing_references(pipeline: Pipeline, root: Path) -> list[str]:
         if not (root / wd / value).exists():
             where = posixpath.normpath(posixpath.join(wd, value))
             problems.append(f"tool.{key}: {value!r} does not exist ({where} under the repository root)")
+    host = pipeline.host_profile()
+    for name in host.competing_configs:
+        if (root / wd / name).exists():
+            where = posixpath.normpath(posixpath.join(wd, name))
+            problems.append(
+                f"host.name: {where} exists, and {host.label} reads one configuration file per project while migpipe "
+                f"writes {pipeline.output_paths()['host_config']} (expected no {name}: move what it sets into [host] "
+                "and delete it)"
+            )
     dockerfile = getattr(pipeline.host, "dockerfile", None)
     if isinstance(dockerfile, str) and not (root / wd / dockerfile).is_file():
         problems.append(f"host.dockerfile: {dockerfile!r} does not exist ({posixpath.normpath(posixpath.join(wd, dockerfile))})")

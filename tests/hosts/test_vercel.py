@@ -412,3 +412,16 @@ def test_migpipe_deploy_names_the_missing_secret(tmp_path: Path, cli, monkeypatc
     result = cli(["deploy", "--config", "pipeline.toml", "--sha", "a" * 40], tmp_path)
     assert result.code == 2
     assert "environment variable VERCEL_ORG_ID is empty: set the secret VERCEL_ORG_ID (named by host.org_id_secret" in result.err
+
+
+@pytest.mark.parametrize("name", ["vercel.ts", "vercel.toml"])
+def test_generate_refuses_while_another_vercel_config_exists(name: str, tmp_path: Path, cli) -> None:
+    root = _repo(tmp_path, {"build": "next build"})
+    (root / name).write_text("// the team's config\n")
+    result = cli(["generate", "-c", "pipeline.toml"], root)
+    assert result.code == 2
+    assert (
+        f"pipeline.toml: host.name: {name} exists, and Vercel reads one configuration file per project while "
+        f"migpipe writes vercel.json (expected no {name}: move what it sets into [host] and delete it)"
+    ) in result.err
+    assert not (root / "vercel.json").exists()

@@ -79,6 +79,10 @@ class HostProfile:
     # lockfile shipped inside migpipe: the folder holding them ("" for none).
     # `migpipe host-cli DIR` copies them to DIR.
     cli_manifest: str = ""
+    # Files the host would read instead of (or besides) the config migpipe
+    # writes, relative to the working directory: generate refuses while one
+    # exists, since what the build guard checked would not be what runs.
+    competing_configs: tuple[str, ...] = field(default=())
     # The runbook's section on this host: paragraphs of migpipe's own
     # Markdown (no value from pipeline.toml), each a bullet.
     runbook_notes: tuple[str, ...] = field(default=())

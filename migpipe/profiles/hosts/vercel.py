@@ -150,7 +150,8 @@ RUNBOOK_NOTES = (
     "`installCommand`, and every other key lives in `[host.extra]`, written back as it is. Git deployments are off "
     "(`git.deploymentEnabled: false`), so a push deploys nothing; only the deploy job does. JSON has no comments, so "
     "the file has no migpipe header: `.migpipe/manifest.json` lists it as migpipe's (under `headerless`), and "
-    "`migpipe verify` compares it byte for byte like every other generated file.",
+    "`migpipe verify` compares it byte for byte like every other generated file. Vercel reads one configuration "
+    "file per project, so keep no `vercel.ts` or `vercel.toml` beside it (`migpipe generate` refuses while one exists).",
     "Link the project once: run `vercel link` in the app's directory (`project.working_directory`), copy `orgId` "
     "and `projectId` from `.vercel/project.json` into the deploy environment's secrets (above), and keep `.vercel/` "
     "out of git.",
@@ -210,6 +211,8 @@ def build(host: VercelHost, shared: SharedTables) -> HostProfile:
         config_comment="",
         cli_manifest=str(CLI_MANIFEST),
         runbook_notes=RUNBOOK_NOTES,
+        # Vercel reads one configuration file per project: vercel.json, vercel.ts or vercel.toml.
+        competing_configs=("vercel.ts", "vercel.toml"),
         entry_points=tuple(entry_points),
         deploy_steps=tuple(steps),
         deploy_secret_names=(host.token_secret, host.org_id_secret, host.project_id_secret),
