@@ -38,7 +38,7 @@ def test_every_corpus_repository_has_expectations() -> None:
 
 def test_every_tool_in_the_profile_registry_has_a_detector() -> None:
     assert supported_tools() <= set(SUPPORTED_TOOL_DETECTORS)
-    assert {"render", "fly", "heroku"} <= supported_hosts()
+    assert {"render", "fly", "heroku", "vercel"} <= supported_hosts()
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
