@@ -6,14 +6,16 @@ deploy job and, before it, every job it needs (build-verification,
 migrate-plan, migrate-prod: the app has no test jobs, so nothing else runs),
 on the clean runner of tests/e2e/harness.py, with a real PostgreSQL as
 production. pipeline.toml sets deploy.poll_seconds = 1, so a deploy's walk
-through its statuses takes seconds.
+through its statuses takes seconds. (No timeout case: deploy.wait_minutes is
+at least 1, so one would poll a minute; tests/runtime proves the timeouts.)
 
 Stand-ins, because the real hosts cannot be reached from here (all named
 stand-ins, all in tests/runtime/standin.py, shared with the runtime's tests):
-* Render's and Heroku's APIs: local HTTP servers that answer like the
+* Render's, Heroku's and Vercel's APIs: local HTTP servers that answer like the
   documented APIs, are told the final status each deploy reaches, and record
-  what they were asked to deploy. The deploy job reaches them through
-  MIGPIPE_RENDER_API_URL / MIGPIPE_HEROKU_API_URL in the runner's environment.
+  what they were asked to deploy. migpipe reaches them through
+  MIGPIPE_RENDER_API_URL / MIGPIPE_HEROKU_API_URL / MIGPIPE_VERCEL_API_URL in
+  the runner's environment.
 * flyctl: an executable the stand-in for superfly/flyctl-actions/setup-flyctl
   puts on the job's PATH (harness.write_action_standins), told by
   FLYCTL_STANDIN_HEALTH whether the machines pass their health checks.
