@@ -10,6 +10,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
@@ -20,7 +21,7 @@ from migpipe.errors import EXIT_USAGE, ConfigError, FatalError, UsageError
 
 DEFAULT_CONFIG = "pipeline.toml"
 DEFAULT_ROOT = "."
-CONFIG_HELP = "The policy file (default: pipeline.toml)."
+CONFIG_HELP = "The policy file (default: pipeline.toml in --root)."
 ROOT_HELP = "Repository root that output paths are relative to (default: .)."
 DESCRIPTION = (
     "Compile pipeline.toml into the CI workflow, guard scripts, host config and runbook "
@@ -101,6 +102,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _config_option(parser: argparse.ArgumentParser, default: str | None = DEFAULT_CONFIG, help: str = CONFIG_HELP) -> None:
+    if default == DEFAULT_CONFIG:
+        # Resolved in main: pipeline.toml in --root, so `generate --root X` reads X's own policy.
+        parser.set_defaults(config_in_root=True)
+        default = None
     parser.add_argument("-c", "--config", default=default, metavar="FILE", help=help)
 
 
@@ -130,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument(
         "--host",
         default=None,
-        help="The host to generate for when the repository has several host configs or none (render, fly, heroku).",
+        help="The host to generate for when the repository has several host configs or none (init names those it supports).",
     )
     init.add_argument(
         "--tool",
@@ -252,6 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+        if getattr(args, "config_in_root", False) and args.config is None:
+            args.config = os.path.normpath(os.path.join(getattr(args, "root", DEFAULT_ROOT), DEFAULT_CONFIG))
         handler: Handler | None = getattr(args, "handler", None)
         if handler is None:
             parser.print_help(sys.stderr)

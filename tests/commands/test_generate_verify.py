@@ -114,3 +114,18 @@ def test_schema_command_prints_the_shipped_schema(capsys) -> None:
     code, out, _ = run(capsys, "schema")
     assert code == 0
     assert out == schema_text()
+
+
+def test_root_alone_reads_the_pipeline_toml_in_that_root(repo, capsys, tmp_path_factory, monkeypatch) -> None:
+    # Run from another directory that has no pipeline.toml: --root names the repository, and its policy.
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    monkeypatch.chdir(elsewhere)
+    code, out, err = run(capsys, "generate", "--root", str(repo))
+    assert code == 0, err
+    assert (repo / WORKFLOW).is_file()
+    assert not (elsewhere / ".github").exists()
+    code, out, err = run(capsys, "verify", "--root", str(repo))
+    assert code == 0, err
+    # An explicit -c still wins.
+    code, _, err = run(capsys, "verify", "-c", str(elsewhere / "pipeline.toml"), "--root", str(repo))
+    assert code == 2 and "pipeline.toml" in err

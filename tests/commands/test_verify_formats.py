@@ -140,7 +140,7 @@ def test_first_changed_line() -> None:
         (["verify", "-cother.toml"], ("other.toml", ".", "text")),
         (["verify", "-c", "a", "-c", "b"], ("b", ".", "text")),
         (["verify", "--config=other.toml", "--root", "sub", "--format", "json"], ("other.toml", "sub", "json")),
-        (["verify", "--format=github", "--root=sub"], ("pipeline.toml", "sub", "github")),
+        (["verify", "--format=github", "--root=sub"], ("sub/pipeline.toml", "sub", "github")),
     ],
 )
 def test_verify_options(argv, expected, monkeypatch) -> None:

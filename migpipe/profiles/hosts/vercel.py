@@ -2,7 +2,7 @@
 
 The deploy job runs `migpipe deploy`, which runs ``vercel pull``, ``vercel
 build --prod`` (on the runner, from the checkout of the migrated commit) and
-``vercel deploy --prebuilt --prod``, then waits for the deployment to be
+``vercel deploy --prebuilt --prod --no-wait``, then polls the deployment until it is
 READY (migpipe.runtime.deploy.vercel). vercel.json turns Vercel's own Git
 deployments off, so nothing else deploys.
 
@@ -157,8 +157,9 @@ RUNBOOK_NOTES = (
     "out of git.",
     "The deploy job runs `vercel pull --yes --environment=production` (the project's settings and production "
     "environment variables), `vercel build --prod` on the runner from the checkout of the migrated commit, and "
-    "`vercel deploy --prebuilt --prod`: Vercel serves exactly what was built from that commit, and the deployment "
-    "carries `migpipeCommit=<SHA>` in its meta, which `migpipe deploy` checks while it waits for `READY`. "
+    "`vercel deploy --prebuilt --prod --no-wait`: Vercel serves exactly what was built from that commit, and the "
+    "deployment carries `migpipeCommit=<SHA>` in its meta, which `migpipe deploy` checks while it polls the "
+    "deployment until `READY` (itself, not the CLI, so a failed deployment still has its id and state in the summary). "
     "`vercel build` runs your install and build commands without the token.",
     "What the build runs is what `check-build` follows: `installCommand` and `buildCommand` when set, else the "
     "package manager's install (with package.json's install hooks) and package.json's `vercel-build` script, or "
