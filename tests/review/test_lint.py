@@ -2,44 +2,23 @@
 (the real migpipe.lint engine and squawk), on real git repositories."""
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.runtime.gitrepo import commit_files, git, init_repo
-
-CONFIG = """version = 1
-[project]
-name = "acme"
-[tool]
-name = "prisma"
-version = 6
-[host]
-name = "render"
-service_name = "acme"
-"""
-INIT = 'CREATE TABLE "User" (id bigint PRIMARY KEY, email text);\n'
+from tests.review.prisma_review import INIT, feature_branch_repo, run_review
+from tests.runtime.gitrepo import commit_files
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    repo = init_repo(tmp_path / "app")
-    commit_files(repo, {"pipeline.toml": CONFIG, "prisma/migrations/20260101000000_init/migration.sql": INIT}, "base")
-    git(repo, "checkout", "-q", "-b", "feature")
-    return repo
+    return feature_branch_repo(tmp_path / "app")
 
 
 def _review(repo: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], str]:
     summary = tmp_path / "summary.md"
-    result = subprocess.run(
-        [sys.executable, "-m", "migpipe", "review", "--base", "main", "--format", "github"],
-        cwd=repo, capture_output=True, text=True, check=False, timeout=120,
-        env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)},
-    )
+    result = run_review(repo, summary)
     return result, summary.read_text() if summary.exists() else ""
 
 

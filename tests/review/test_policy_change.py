@@ -4,50 +4,31 @@ the review lints with the stricter of the base's [guards] and the changed one
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from migpipe.policy import DEFAULT_BLOCK, DEFAULT_WARN
 from migpipe.review.policy_change import Policy, base_policy, loosened, stricter
+from tests.review.prisma_review import CONFIG, feature_branch_repo, run_review
 from tests.runtime.gitrepo import commit_files, git, init_repo
 
-CONFIG = """version = 1
-[project]
-name = "acme"
-[tool]
-name = "prisma"
-version = 6
-[host]
-name = "render"
-service_name = "acme"
-"""
 # drop-column moved from block (the default) to warn.
 LOOSENED = CONFIG + "[guards]\nblock = {}\nwarn = {}\n".format(
     json.dumps([kind for kind in DEFAULT_BLOCK if kind != "drop-column"]), json.dumps([*DEFAULT_WARN, "drop-column"])
 )
-INIT = 'CREATE TABLE "User" (id bigint PRIMARY KEY, email text);\n'
 DROP = "prisma/migrations/20260301000000_drop_email/migration.sql"
 DROP_SQL = 'ALTER TABLE "User" DROP COLUMN "email";\n'
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    repo = init_repo(tmp_path / "app")
-    commit_files(repo, {"pipeline.toml": CONFIG, "prisma/migrations/20260101000000_init/migration.sql": INIT}, "base")
-    git(repo, "checkout", "-q", "-b", "feature")
-    return repo
+    return feature_branch_repo(tmp_path / "app")
 
 
 def _review(repo: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "migpipe", "review", "--base", "main", "--format", "github"],
-        cwd=repo, capture_output=True, text=True, check=False, timeout=120,
-        env={k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"},
-    )
+    return run_review(repo)
 
 
 def test_loosening_the_policy_and_adding_what_it_blocked_fails_review(repo: Path) -> None:
