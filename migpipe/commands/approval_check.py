@@ -33,10 +33,7 @@ FALLBACK = (
 
 
 def _summary(lines: list[str]) -> None:
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path:
-        with open(path, "a", encoding="utf-8") as summary:
-            summary.write("\n".join(lines) + "\n")
+    github.append_to_workflow_file("GITHUB_STEP_SUMMARY", "\n".join(lines) + "\n")
 
 
 def _annotation(level: str, title: str, text: str) -> None:

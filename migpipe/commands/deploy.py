@@ -21,6 +21,7 @@ from migpipe.errors import EXIT_FINDINGS, EXIT_OK, DeployFailed
 from migpipe.pipeline import load_pipeline
 from migpipe.runtime.deploy import Environment, Wait, check_sha, summary_markdown
 from migpipe.runtime.deploy.hosts import deploy
+from migpipe.runtime.github import append_to_workflow_file
 
 
 def _migrated() -> list[str] | None:
@@ -35,10 +36,7 @@ def _migrated() -> list[str] | None:
 
 
 def _write_summary(text: str) -> None:
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path:
-        with open(path, "a", encoding="utf-8") as summary:
-            summary.write(text)
+    append_to_workflow_file("GITHUB_STEP_SUMMARY", text)
 
 
 def run(config: str, root: str = ".", sha: str | None = None) -> int:

@@ -9,7 +9,6 @@ line; the job summary goes to $GITHUB_STEP_SUMMARY when it is set.
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from migpipe.pipeline import load_pipeline
 from migpipe.review import Problem, policy_change, review
 from migpipe.review import report as reporting
 from migpipe.review.layouts import layout_for
+from migpipe.runtime.github import append_to_workflow_file
 from migpipe.runtime.tools import tool_runtime
 
 FORMATS = ("text", "github")
@@ -59,8 +59,5 @@ def run(config: str, base: str, root: str = ".", output_format: str = "text", sc
     sys.stdout.write(reporting.text(result))
     if output_format == "github":
         print("\n".join(reporting.annotation_lines(result)))
-    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_path:
-        with open(summary_path, "a", encoding="utf-8") as summary:
-            summary.write(reporting.summary(result))
+    append_to_workflow_file("GITHUB_STEP_SUMMARY", reporting.summary(result))
     return EXIT_FINDINGS if result.failed else EXIT_OK

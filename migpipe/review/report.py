@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from migpipe.review import ReviewReport
+from migpipe.runtime.github import fit_summary
 
 ANNOTATIONS_PER_LEVEL = 10
-SUMMARY_LIMIT = 1024 * 1024 - 4096  # room for the note that says it was cut
 
 
 def _escape_data(text: str) -> str:
@@ -93,9 +93,4 @@ def summary(report: ReviewReport, extra: Callable[[], str] | None = None) -> str
             out.append(
                 f"| `{_md(f.display)}:{f.line}` | `{f.kind}` ({_md(f.rule)}) | {_md(action)} | {_md(f.message)} | {_md(f.safe_alternative)} |"
             )
-    body = "\n".join(out) + "\n"
-    encoded = body.encode("utf-8")
-    if len(encoded) > SUMMARY_LIMIT:
-        cut = encoded[:SUMMARY_LIMIT].decode("utf-8", errors="ignore").rsplit("\n", 1)[0]
-        body = cut + "\n\n**The summary was cut at GitHub's 1 MiB limit; the job log has every line.**\n"
-    return body
+    return fit_summary("\n".join(out) + "\n", "The summary was cut at GitHub's 1 MiB limit; the job log has every line.")

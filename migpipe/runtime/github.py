@@ -17,9 +17,21 @@ from dataclasses import dataclass
 from migpipe.errors import FatalError
 from migpipe.runtime.http import ApiClient, check_base_url, field_of, quote_segment
 
-__all__ = ["ApiClient", "EnvironmentGate", "WaitingRun", "client_from_env", "environment_gate", "waiting_runs"]
+__all__ = [
+    "SUMMARY_LIMIT",
+    "ApiClient",
+    "EnvironmentGate",
+    "WaitingRun",
+    "append_to_workflow_file",
+    "client_from_env",
+    "environment_gate",
+    "fit_summary",
+    "waiting_runs",
+]
 
 API_URL = "https://api.github.com"
+# GitHub keeps at most 1 MiB of job summary per step; the rest leaves room for the note that says it was cut.
+SUMMARY_LIMIT = 1024 * 1024 - 4096
 _REPOSITORY_RE = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 
@@ -127,3 +139,18 @@ def waiting_runs(client: ApiClient, repository: str, workflow: str, exclude_run_
     return sorted(found, key=lambda run: run.created_at)
 
 
+def fit_summary(body: str, cut_note: str) -> str:
+    """``body`` within GitHub's job-summary limit: cut at a line end, ``cut_note`` saying so."""
+    encoded = body.encode("utf-8")
+    if len(encoded) <= SUMMARY_LIMIT:
+        return body
+    cut = encoded[:SUMMARY_LIMIT].decode("utf-8", errors="ignore").rsplit("\n", 1)[0]
+    return cut + f"\n\n**{cut_note}**\n"
+
+
+def append_to_workflow_file(variable: str, text: str) -> None:
+    """Append to the file a workflow command variable names ($GITHUB_STEP_SUMMARY, $GITHUB_OUTPUT), when it is set."""
+    path = os.environ.get(variable)
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text)

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from migpipe.errors import FatalError
+from migpipe.runtime.github import fit_summary
 from migpipe.runtime.plan import parse_digest
-
-SUMMARY_LIMIT = 1024 * 1024 - 4096
 
 
 @dataclass(frozen=True)
@@ -68,12 +67,9 @@ def summary(plan: PlanView, gate_note: str) -> str:
     for name, display, sql in plan.migrations:
         fence = _fence(sql)
         out += [f"### `{name}`", "", f"{display}", "", f"{fence}sql", sql.rstrip("\n"), fence, ""]
-    body = "\n".join(out) + "\n"
-    encoded = body.encode("utf-8")
-    if len(encoded) > SUMMARY_LIMIT:
-        cut = encoded[:SUMMARY_LIMIT].decode("utf-8", errors="ignore").rsplit("\n", 1)[0]
-        body = cut + "\n\n**Cut at GitHub's 1 MiB summary limit: the job log and the plan artifact hold all of the SQL.**\n"
-    return body
+    return fit_summary(
+        "\n".join(out) + "\n", "Cut at GitHub's 1 MiB summary limit: the job log and the plan artifact hold all of the SQL."
+    )
 
 
 def outputs(plan: PlanView) -> str:
